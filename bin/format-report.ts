@@ -1,0 +1,44 @@
+import type { Report } from '../shared/domain/report.ts';
+
+const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
+
+/** A report as a few readable lines for a terminal (the `--json` output is the report itself). */
+export function formatReport(report: Report): string {
+  const lines: string[] = [];
+  const head = report.verdict.toUpperCase() + (report.reason ? ` (${report.reason})` : '');
+  lines.push(`${head}  ${report.message}`);
+  if (report.field) lines.push(`  Field to fix  ${report.field}`);
+  if (report.retryAfterSeconds !== null) lines.push(`  Retry after   ${report.retryAfterSeconds} s`);
+  else if (report.verdict === 'inconclusive')
+    lines.push(`  Retry         ${report.retryable ? 'later' : 'not useful'}`);
+  if (report.identity) {
+    const { login, name, email, admin, company, userId } = report.identity;
+    const parts = [
+      login ?? '?',
+      name ? `(${name})` : '',
+      email && email !== login ? `<${email}>` : '',
+      userId !== null ? `id ${userId}` : '',
+      company ? `company ${company}` : '',
+      admin === null ? '' : admin ? 'administrator' : 'not an administrator',
+    ].filter(Boolean);
+    lines.push(`  Identity      ${parts.join(', ')}`);
+  }
+  const vendor = Object.entries(report.vendor).filter(([, v]) => v !== null);
+  if (vendor.length > 0) lines.push(`  Vendor        ${vendor.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (report.permissions.length > 0) {
+    lines.push('  Permissions');
+    for (const p of report.permissions)
+      lines.push(`    ${p.resource}: read ${yesNo(p.read)}, write ${yesNo(p.write)}`);
+  }
+  if (report.warnings.length > 0) {
+    lines.push('  Warnings');
+    for (const w of report.warnings) lines.push(`    ${w.code}: ${w.message}`);
+  }
+  lines.push(`  Calls (${report.durationMs} ms)`);
+  for (const p of report.probes) {
+    lines.push(
+      `    ${p.method} ${p.url} -> ${p.status ?? p.outcome} (${p.ms} ms${p.outcome === 'cached' ? ', cached' : ''})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,22 @@
+import { fixUrlField, trimFields } from '../normalize.ts';
+import { fieldsSchema } from '../schema.ts';
+import type { Connector } from '../types.ts';
+import { ODOO_FIELDS, ODOO_URL_SUFFIXES } from './fields.ts';
+import { ODOO_DEFAULT_RESOURCES, probeOdoo } from './probe.ts';
+
+/** Odoo (self-hosted, Odoo.sh or Odoo Online): XML-RPC, and JSON-2 on Odoo 19 and later. */
+export const odoo: Connector = {
+  id: 'odoo',
+  label: 'Odoo',
+  description:
+    'Odoo, any edition: XML-RPC with a password or API key, and the JSON-2 API with an API key on Odoo 19+.',
+  fields: ODOO_FIELDS,
+  schema: fieldsSchema(ODOO_FIELDS),
+  defaultResources: ODOO_DEFAULT_RESOURCES,
+  normalize(input) {
+    const { fields, warnings } = trimFields(input, ODOO_FIELDS);
+    warnings.push(...fixUrlField(fields, 'serverUrl', 'The Odoo URL', ODOO_URL_SUFFIXES));
+    return { fields, warnings };
+  },
+  probe: probeOdoo,
+};

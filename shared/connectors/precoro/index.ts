@@ -1,0 +1,24 @@
+import { fixUrlField, trimFields } from '../normalize.ts';
+import { fieldsSchema } from '../schema.ts';
+import type { Connector } from '../types.ts';
+import { normalizePrecoroRegion, PRECORO_FIELDS } from './fields.ts';
+import { PRECORO_DEFAULT_RESOURCES, probePrecoro } from './probe.ts';
+
+/** Precoro procurement (SaaS): REST API with a user's token and e-mail. */
+export const precoro: Connector = {
+  id: 'precoro',
+  label: 'Precoro',
+  description: 'Precoro procurement, on the international (api.precoro.com) or US (api.precoro.us) server.',
+  fields: PRECORO_FIELDS,
+  schema: fieldsSchema(PRECORO_FIELDS),
+  defaultResources: PRECORO_DEFAULT_RESOURCES,
+  normalize(input) {
+    const { fields, warnings } = trimFields(input, PRECORO_FIELDS);
+    const region = normalizePrecoroRegion(fields.region);
+    if (region === undefined) delete fields.region;
+    else fields.region = region;
+    warnings.push(...fixUrlField(fields, 'apiUrl', 'The Precoro API URL', []));
+    return { fields, warnings };
+  },
+  probe: probePrecoro,
+};
