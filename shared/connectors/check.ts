@@ -56,7 +56,9 @@ export function prepareCheck(input: {
   const normalized = connector.normalize(input.fields as Record<string, unknown>);
   const parsed = connector.schema.safeParse(normalized.fields);
   if (!parsed.success)
-    issues.push(...parsed.error.issues.map((issue) => describeFieldIssue(issue, connector)));
+    issues.push(
+      ...parsed.error.issues.map((issue) => describeFieldIssue(issue, connector, normalized.fields)),
+    );
   const requirements = Requirements.safeParse(input.requirements ?? []);
   if (!requirements.success) {
     issues.push(
@@ -70,7 +72,11 @@ export function prepareCheck(input: {
   return { connector, fields: parsed.data, requirements: requirements.data, warnings: normalized.warnings };
 }
 
-function describeFieldIssue(issue: z.core.$ZodIssue, connector: Connector): InputIssue {
+function describeFieldIssue(
+  issue: z.core.$ZodIssue,
+  connector: Connector,
+  given: Record<string, unknown>,
+): InputIssue {
   if (issue.code === 'unrecognized_keys') {
     const known = connector.fields.map((f) => f.key).join(', ');
     return {
@@ -81,7 +87,7 @@ function describeFieldIssue(issue: z.core.$ZodIssue, connector: Connector): Inpu
   const key = String(issue.path[0] ?? '');
   const spec = connector.fields.find((f) => f.key === key);
   if (issue.code === 'invalid_type' && spec) {
-    return { field: key, message: issue.input === undefined ? 'is required' : 'must be a string' };
+    return { field: key, message: given[key] === undefined ? 'is required' : 'must be a string' };
   }
   return { field: key || null, message: issue.message };
 }

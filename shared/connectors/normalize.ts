@@ -39,7 +39,8 @@ export function normalizeBaseUrl(raw: string, suffixes: readonly RegExp[]): UrlF
     }
   }
   const trimmed = path.replace(/\/+$/, '');
-  if (trimmed !== path && path !== '/') changes.push('removed the trailing slash');
+  // The URL parser turns "host" into "host/", so ask the text whether the user typed the slash.
+  if (trimmed !== path && /\/$/.test(text.replace(/[?#].*$/, ''))) changes.push('removed the trailing slash');
   path = trimmed;
   const origin = `${url.protocol}//${url.host}`;
   return { url: origin + path, changes };
