@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Report, Report as ReportSchema, Requirement, type Warning } from '../domain/report.ts';
 import type { GuardedClient } from '../net/types.ts';
 import { failed } from './findings.ts';
+import { asFieldValues } from './normalize.ts';
 import { enforceRequirements } from './permissions.ts';
 import type { PrecoroLedger } from './precoro/request-ledger.ts';
 import { ProbeRecorder } from './probe-recorder.ts';
@@ -68,7 +69,11 @@ export function prepareCheck(input: {
       })),
     );
   }
-  if (!parsed.success || !requirements.success || issues.length > 0) throw new CheckInputError(issues);
+  if (!parsed.success || !requirements.success || issues.length > 0) {
+    // Messages may quote a field name, and people paste secrets in odd places: scrub them all the same.
+    const secrets = secretValues({ connector, fields: asFieldValues(normalized.fields) });
+    throw new CheckInputError(issues.map((issue) => scrubSecrets(issue, secrets)));
+  }
   return { connector, fields: parsed.data, requirements: requirements.data, warnings: normalized.warnings };
 }
 
@@ -79,9 +84,11 @@ function describeFieldIssue(
 ): InputIssue {
   if (issue.code === 'unrecognized_keys') {
     const known = connector.fields.map((f) => f.key).join(', ');
+    // Only echo names that look like field names: a key pasted in the wrong place (letters and digits) is not.
+    const names = issue.keys.map((k) => (/^[A-Za-z][A-Za-z_]{0,30}$/.test(k) ? k : '(name not shown)'));
     return {
       field: null,
-      message: `unknown field(s) ${issue.keys.join(', ')} for ${connector.id} (fields: ${known})`,
+      message: `unknown field(s) ${names.join(', ')} for ${connector.id} (fields: ${known})`,
     };
   }
   const key = String(issue.path[0] ?? '');
