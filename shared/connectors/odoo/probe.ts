@@ -49,16 +49,32 @@ interface OdooOrm {
  * per model. Read-only: nothing is written.
  */
 export async function probeOdoo(fields: FieldValues, ctx: ProbeContext): Promise<ProbeFinding> {
+  // 1. Version, without credentials.
+  const version = await detectVersion(fields.serverUrl ?? '', ctx);
+  if ('verdict' in version) return version;
+  const finding = await probeOdooServer(fields, ctx, version);
+  // Whatever the verdict, what we learned about the server helps the user (e.g. "Odoo 19.0, API off").
+  const known = {
+    product: 'odoo',
+    version: version.serverVersion,
+    serie: version.serie,
+    major: version.major,
+    edition: version.edition,
+  };
+  return { ...finding, vendor: { ...known, ...finding.vendor } };
+}
+
+async function probeOdooServer(
+  fields: FieldValues,
+  ctx: ProbeContext,
+  version: OdooVersion,
+): Promise<ProbeFinding> {
   const server = fields.serverUrl ?? '';
   const database = fields.database ?? '';
   const username = fields.username ?? '';
   const secret = fields.password ?? '';
   const host = new URL(server).host;
   const warnings: Warning[] = [];
-
-  // 1. Version, without credentials.
-  const version = await detectVersion(server, ctx);
-  if ('verdict' in version) return version;
 
   // 2. Authenticate: JSON-2 with the key as bearer on 19+, XML-RPC otherwise or when JSON-2 refused a password.
   let orm: OdooOrm | null = null;
@@ -181,11 +197,6 @@ export async function probeOdoo(fields: FieldValues, ctx: ProbeContext): Promise
     {
       identity,
       vendor: {
-        product: 'odoo',
-        version: version.serverVersion,
-        serie: version.serie,
-        major: version.major,
-        edition: version.edition,
         transport: orm.transport,
         portalUser: portal,
       },
