@@ -13,10 +13,9 @@ export function formatReport(report: Report): string {
     lines.push(`  Retry         ${report.retryable ? 'later' : 'not useful'}`);
   if (report.identity) {
     const { login, name, email, admin, company, userId } = report.identity;
+    const who = `${login ?? '?'}${name ? ` (${name})` : ''}${email && email !== login ? ` <${email}>` : ''}`;
     const parts = [
-      login ?? '?',
-      name ? `(${name})` : '',
-      email && email !== login ? `<${email}>` : '',
+      who,
       userId !== null ? `id ${userId}` : '',
       company ? `company ${company}` : '',
       admin === null ? '' : admin ? 'administrator' : 'not an administrator',
