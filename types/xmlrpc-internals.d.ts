@@ -7,6 +7,7 @@ declare module 'xmlrpc/lib/serializer.js' {
 }
 declare module 'xmlrpc/lib/deserializer.js' {
   import type { Readable } from 'node:stream';
+
   class Deserializer {
     constructor(encoding?: string);
     deserializeMethodResponse(stream: Readable, callback: (error: unknown, result: unknown) => void): void;

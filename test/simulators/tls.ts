@@ -1,0 +1,25 @@
+// A self-signed certificate for 127.0.0.1 / localhost (P-256, valid until 2126), made for the simulators'
+// `tls` option: `startDolibarrSimulator({ ..., tls: SELF_SIGNED_TLS })`. A client that does not trust it gets
+// DEPTH_ZERO_SELF_SIGNED_CERT; pass `SELF_SIGNED_TLS.cert` as the CA to trust it. Test material only.
+export const SELF_SIGNED_TLS = {
+  key: `
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWKrBe5eueTxEhy48
+DbRYV3QXVXforKYalvDup3FevPGhRANCAASjlCxlLUepAv0ZH4dTnkW1XADkyJ+8
+Q5HsfwIzMmXUeKkXyIrMN4hBUa/EFTuf8uW1kJss5SNqrQPoDFqcIpPA
+-----END PRIVATE KEY-----
+`,
+  cert: `
+-----BEGIN CERTIFICATE-----
+MIIBqjCCAVGgAwIBAgIUI3IYr7EAGqiIxk42yl9/wXQCCgQwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRY3JlZHZhbC1zaW11bGF0b3IwIBcNMjYxMTIzMDMwOTA2WhgP
+MjEyNjEwMzAwMzA5MDZaMBwxGjAYBgNVBAMMEWNyZWR2YWwtc2ltdWxhdG9yMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEo5QsZS1HqQL9GR+HU55FtVwA5MifvEOR
+7H8CMzJl1HipF8iKzDeIQVGvxBU7n/LltZCbLOUjaq0D6AxanCKTwKNvMG0wHQYD
+VR0OBBYEFMhUlDn7ippOBC76ImAr9kpdGKXOMB8GA1UdIwQYMBaAFMhUlDn7ippO
+BC76ImAr9kpdGKXOMA8GA1UdEwEB/wQFMAMBAf8wGgYDVR0RBBMwEYcEfwAAAYIJ
+bG9jYWxob3N0MAoGCCqGSM49BAMCA0cAMEQCICseZb4SgSX0ik/tz9aKuisjY2OJ
+3TWJWxeGk9/yGMx5AiATGemf7BEAJQFVxxmi7CKthtkB5ehr6AWi2eZNQ8ST0A==
+-----END CERTIFICATE-----
+`,
+} as const;
