@@ -1,0 +1,14 @@
+/**
+ * The one DynamoDB table's key layout (DESIGN.md section 5), shared by the CDK stack that creates the table
+ * and the repository adapter that reads and writes it, so the two cannot drift.
+ */
+export const TABLE_LAYOUT = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Sparse index of credentials due for a check: only items carrying `dueShard` are in it. */
+  dueIndex: { name: 'due', partitionKey: 'dueShard', sortKey: 'nextCheckAt' },
+  /** Epoch seconds after which DynamoDB deletes the item (check history). */
+  timeToLiveAttribute: 'expiresAt',
+  /** Shards of the due index, so a million credentials make no hot partition; the sweep queries each. */
+  dueShards: 16,
+} as const;
