@@ -1,11 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Environment, parseEnvironment } from '../shared/app/environment.ts';
 import { CheckInputError, prepareCheck, runCheck } from '../shared/connectors/check.ts';
 import { connectorCatalogue } from '../shared/connectors/registry.ts';
 import type { Report, Requirement } from '../shared/domain/report.ts';
 import { parseEgressAllow } from '../shared/net/address-policy.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import { formatReport } from './format-report.ts';
+import { startLocalServer } from './local-server.ts';
 
 /** Where the CLI reads and writes; the real process streams, or buffers in tests. */
 export interface CliIo {
@@ -27,6 +29,8 @@ const USAGE = `Usage:
       Exit codes: 0 valid, 1 invalid, 2 inconclusive, 64 bad usage or input.
   credval connectors [--json]
       Lists the connectors and their fields.
+  credval serve
+      Serves the HTTP API on http://127.0.0.1:3000 with embedded storage under ./.credval (see README).
 `;
 
 class UsageError extends Error {}
@@ -40,6 +44,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await checkCommand(rest, io);
       case 'connectors':
         return connectorsCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -120,6 +126,40 @@ function connectorsCommand(args: string[], io: CliIo): number {
     }
     io.stdout.write('\n');
   }
+  return EXIT.valid;
+}
+
+async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  if (args.length > 0)
+    throw new UsageError('serve takes no arguments; configure it with environment variables');
+  let env: Environment;
+  try {
+    env = parseEnvironment(io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const server = await startLocalServer(env);
+  const lines = [
+    `credval is serving ${server.url}`,
+    `  data:    ${server.dataDir}${env.STORAGE === 'aws' ? ' (storage: AWS)' : ''}`,
+  ];
+  if (server.generatedToken) {
+    lines.push(
+      `  token:   ${server.generatedToken.token}   (tenant "${server.generatedToken.tenant}"; shown once, kept in the data dir)`,
+    );
+  } else if (!io.env.LOCAL_API_TOKENS) {
+    lines.push(`  token:   the one printed at the first start (in ${server.dataDir}/api-token.json)`);
+  } else {
+    lines.push(`  tokens:  from LOCAL_API_TOKENS (${server.tokens.length})`);
+  }
+  lines.push(`  try:     curl -H "Authorization: Bearer <token>" ${server.url}/connectors`);
+  io.stderr.write(`${lines.join('\n')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
   return EXIT.valid;
 }
 

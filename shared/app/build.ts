@@ -1,0 +1,101 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { runCheck } from '../connectors/check.ts';
+import type { HttpDeps } from '../http/route.ts';
+import { createGuardedClient } from '../net/guarded-client.ts';
+import type { GuardedClient } from '../net/types.ts';
+import { ServiceConfig } from '../service/config.ts';
+import { type Checker, CredentialService } from '../service/credential-service.ts';
+import { DynamoCredentialRepository } from '../store/dynamo-credential-repository.ts';
+import type { Clock, CredentialRepository, SecretStore } from '../store/ports.ts';
+import { SecretsManagerSecretStore } from '../store/secrets-manager-secret-store.ts';
+import { TABLE_LAYOUT } from '../store/table-layout.ts';
+import type { Environment } from './environment.ts';
+
+/** Where credentials live, whichever the backend. */
+export interface Storage {
+  repository: CredentialRepository;
+  secrets: SecretStore;
+  idempotencyStore?: BasePersistenceLayer;
+}
+
+/** The shared idempotency records for `Idempotency-Key`, in the credentials table (their own partition). */
+export function idempotencyStoreFor(client: DynamoDBClient, tableName: string): BasePersistenceLayer {
+  return new DynamoDBPersistenceLayer({
+    tableName,
+    awsSdkV3Client: client,
+    keyAttr: TABLE_LAYOUT.partitionKey,
+    sortKeyAttr: TABLE_LAYOUT.sortKey,
+    staticPkValue: 'IDEMPOTENCY',
+    expiryAttr: TABLE_LAYOUT.timeToLiveAttribute,
+  });
+}
+
+/** Real AWS: DynamoDB and Secrets Manager with the SDK's default credential chain. */
+export function awsStorage(env: Environment): Storage {
+  const endpoint = env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {};
+  const region = env.AWS_REGION ? { region: env.AWS_REGION } : {};
+  const dynamo = new DynamoDBClient({ ...region, ...endpoint });
+  return {
+    repository: new DynamoCredentialRepository({
+      client: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      tableName: env.TABLE_NAME,
+    }),
+    secrets: new SecretsManagerSecretStore({
+      client: new SecretsManagerClient({ ...region, ...endpoint }),
+      ...(env.KMS_KEY_ID ? { kmsKeyId: env.KMS_KEY_ID } : {}),
+    }),
+    idempotencyStore: idempotencyStoreFor(dynamo, env.TABLE_NAME),
+  };
+}
+
+/** Runs checks through the guarded client and counts them (EMF: checks by connector and verdict, latency). */
+export function meteredChecker(client: GuardedClient, metrics: Metrics): Checker {
+  return async (check) => {
+    const report = await runCheck(check, { client });
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ connector: check.connector.id, verdict: report.verdict });
+    metric.addMetric('Checks', MetricUnit.Count, 1);
+    metric.addMetric('CheckLatency', MetricUnit.Milliseconds, report.durationMs);
+    return report;
+  };
+}
+
+/** Builds everything the HTTP handlers need, once per container or local server. */
+export function buildHttpDeps(
+  env: Environment,
+  storage: Storage,
+  options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
+): HttpDeps & { client: GuardedClient } {
+  const logger = options.logger ?? new Logger({ serviceName: 'credval', logLevel: env.LOG_LEVEL });
+  const metrics = options.metrics ?? new Metrics({ namespace: 'credval', serviceName: 'credval' });
+  const client =
+    options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+  const service = new CredentialService({
+    repository: storage.repository,
+    secrets: storage.secrets,
+    check: meteredChecker(client, metrics),
+    clock: options.clock ?? { now: () => new Date() },
+    config: ServiceConfig.parse({
+      secretPrefix: env.SECRET_PREFIX,
+      checkIntervalMs: env.CHECK_INTERVAL,
+      historyTtlDays: env.HISTORY_TTL_DAYS,
+      deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
+    }),
+    onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
+  });
+  return {
+    service,
+    logger,
+    metrics,
+    tenantClaim: env.TENANT_CLAIM,
+    corsOrigins: env.CORS_ORIGINS,
+    client,
+    ...(storage.idempotencyStore ? { idempotencyStore: storage.idempotencyStore } : {}),
+  };
+}

@@ -1,0 +1,63 @@
+import { Report, Requirement } from './report.ts';
+import { z } from './zod.ts';
+
+/** A stored credential's standing (DESIGN.md section 9). */
+export const CredentialStatus = z.enum(['valid', 'invalid', 'degraded', 'unverified']);
+export type CredentialStatus = z.infer<typeof CredentialStatus>;
+
+/** What started a check, kept in the history. */
+export const CheckTrigger = z.enum(['create', 'update', 'rotate', 'manual', 'schedule', 'event']);
+export type CheckTrigger = z.infer<typeof CheckTrigger>;
+
+/**
+ * A credential as stored in the repository: metadata and non-secret fields only. The secret lives in the
+ * SecretStore under `secretName`; nothing here can hold it.
+ */
+export const Credential = z.object({
+  tenantId: z.string().min(1),
+  id: z.string().min(1),
+  connector: z.string().min(1),
+  name: z.string(),
+  description: z.string(),
+  fields: z.record(z.string(), z.string()),
+  requirements: z.array(Requirement),
+  status: CredentialStatus,
+  lastCheck: Report.nullable(),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  nextCheckAt: z.string().nullable(),
+  /** Name of the secret in the SecretStore (`<prefix>/<tenant>/<id>`). */
+  secretName: z.string().min(1),
+});
+export type Credential = z.infer<typeof Credential>;
+
+/** The credential as the API shows it (DESIGN.md section 9): no tenant, no secret reference. */
+export const CredentialView = Credential.omit({ tenantId: true, secretName: true });
+export type CredentialView = z.infer<typeof CredentialView>;
+
+/** The API view of a stored credential. */
+export function toView(credential: Credential): CredentialView {
+  const { tenantId: _tenant, secretName: _secret, ...view } = credential;
+  return view;
+}
+
+/** One entry of a credential's check history. */
+export const CheckRecord = z.object({
+  tenantId: z.string().min(1),
+  credentialId: z.string().min(1),
+  /** Deterministic per check, so a retried write overwrites instead of duplicating. */
+  checkId: z.string().min(1),
+  checkedAt: z.string(),
+  trigger: CheckTrigger,
+  statusBefore: CredentialStatus.nullable(),
+  statusAfter: CredentialStatus,
+  report: Report,
+});
+export type CheckRecord = z.infer<typeof CheckRecord>;
+
+/** A page of results and the opaque cursor of the next page (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}

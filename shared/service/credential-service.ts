@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import { CheckInputError, type PreparedCheck, prepareCheck } from '../connectors/check.ts';
+import { findConnector } from '../connectors/registry.ts';
+import type { CheckRecord, CheckTrigger, Credential, CredentialStatus, Page } from '../domain/credential.ts';
+import {
+  InputError,
+  NotFoundError,
+  PreconditionFailedError,
+  ServiceError,
+  StorageError,
+} from '../domain/errors.ts';
+import type { Report, Requirement } from '../domain/report.ts';
+import type { Clock, CredentialRepository, SecretStore, SecretValue } from '../store/ports.ts';
+import type { ServiceConfig } from './config.ts';
+import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
+import { statusAfterCheck } from './status-policy.ts';
+
+/** Runs a prepared check against the vendor (the connector engine with the guarded client). */
+export type Checker = (check: PreparedCheck) => Promise<Report>;
+
+/** What the service is built from; every outside effect goes through one of these. */
+export interface CredentialServiceDeps {
+  repository: CredentialRepository;
+  secrets: SecretStore;
+  check: Checker;
+  clock: Clock;
+  config: ServiceConfig;
+  newId?: () => string;
+  /** Told about failures that were handled (compensations, history writes); never given a secret. */
+  onHandledError?: (what: string, error: unknown) => void;
+}
+
+export interface CheckRequest {
+  connector: string;
+  fields: Record<string, unknown>;
+  requirements?: Requirement[];
+}
+
+export interface CreateRequest extends CheckRequest {
+  name: string;
+  description?: string;
+  allowUnverified?: boolean;
+}
+
+export interface UpdateRequest {
+  name?: string;
+  description?: string;
+  /** Non-secret fields to change (null clears an optional one); secret fields here mean a rotation. */
+  fields?: Record<string, unknown>;
+  requirements?: Requirement[];
+  allowUnverified?: boolean;
+}
+
+export interface ListRequest {
+  limit: number;
+  cursor?: string | null;
+  connector?: string;
+  status?: CredentialStatus;
+}
+
+/**
+ * The credential use cases (DESIGN.md sections 5 and 6). Writes that span the secret store and the
+ * repository are ordered so that a failure at any single step leaves no secret without an item, no item
+ * without its secret, and never loses a working credential; each compensation is commented where it runs.
+ */
+export class CredentialService {
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: CredentialServiceDeps) {
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  /** Dry run: checks a submitted credential and stores nothing. */
+  async validate(_tenantId: string, request: CheckRequest): Promise<Report> {
+    return this.deps.check(prepare(request));
+  }
+
+  /** Checks, then stores: an invalid credential is never stored; an inconclusive one only if allowed. */
+  async create(tenantId: string, request: CreateRequest): Promise<Credential> {
+    const prepared = prepare(request);
+    const report = await this.deps.check(prepared);
+    if (report.verdict === 'invalid') throw new CheckRejectedError(report);
+    if (report.verdict === 'inconclusive' && !request.allowUnverified)
+      throw new CheckInconclusiveError(report);
+
+    const now = this.deps.clock.now();
+    const id = this.newId();
+    const { secret, plain } = splitFields(prepared);
+    const credential: Credential = {
+      tenantId,
+      id,
+      connector: prepared.connector.id,
+      name: request.name,
+      description: request.description ?? '',
+      fields: plain,
+      requirements: prepared.requirements,
+      status: report.verdict === 'valid' ? 'valid' : 'unverified',
+      lastCheck: report,
+      version: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      nextCheckAt: this.nextCheckAt(now),
+      secretName: this.secretName(tenantId, id),
+    };
+
+    // 1. The secret first: if this fails, nothing exists yet.
+    await this.deps.secrets.create(credential.secretName, secret, {
+      requestToken: id,
+      tags: { tenantId, credentialId: id, connector: credential.connector },
+    });
+    // 2. Then the item. If it fails, the new secret would point at nothing: delete it at once.
+    try {
+      await this.deps.repository.create(credential);
+    } catch (error) {
+      await this.compensate('delete the secret of a credential that was not stored', () =>
+        this.deps.secrets.deleteNow(credential.secretName),
+      );
+      throw error;
+    }
+    // 3. History is a record, not state: a failure here loses one history line, never the credential.
+    await this.recordCheck(credential, null, 'create');
+    return credential;
+  }
+
+  async get(tenantId: string, id: string): Promise<Credential> {
+    const credential = await this.deps.repository.get(tenantId, id);
+    if (!credential) throw new NotFoundError();
+    return credential;
+  }
+
+  async list(tenantId: string, request: ListRequest): Promise<Page<Credential>> {
+    return this.deps.repository.list(tenantId, request);
+  }
+
+  /**
+   * Renames, edits non-secret fields or requirements (re-checked with the stored secret merged in on the
+   * server), or rotates the secret (a secret field in `fields`): the new value is staged, checked, and only
+   * promoted when valid; the old value stays as the previous version.
+   */
+  async update(tenantId: string, id: string, request: UpdateRequest, ifMatch?: number): Promise<Credential> {
+    const current = await this.get(tenantId, id);
+    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (Object.values(request).every((v) => v === undefined)) {
+      throw new InputError([
+        { field: null, message: 'nothing to change: send name, description, fields or requirements' },
+      ]);
+    }
+    const connector = findConnector(current.connector);
+    if (!connector) throw new StorageError(`The stored connector "${current.connector}" is unknown.`);
+    const secretKeys = new Set(connector.fields.filter((f) => f.secret).map((f) => f.key));
+    const patchFields = request.fields ?? {};
+    const rotating = Object.keys(patchFields).some((k) => secretKeys.has(k) && patchFields[k] !== null);
+    const recheck = rotating || request.fields !== undefined || request.requirements !== undefined;
+    const now = this.deps.clock.now();
+    const renamed: Credential = {
+      ...current,
+      name: request.name ?? current.name,
+      description: request.description ?? current.description,
+      version: current.version + 1,
+      updatedAt: now.toISOString(),
+    };
+    if (!recheck) {
+      await this.deps.repository.replace(renamed, current.version);
+      return renamed;
+    }
+
+    // Merge on the server: the stored secret never travels back to the client.
+    const storedSecret = await this.deps.secrets.getCurrent(current.secretName);
+    const merged: Record<string, unknown> = { ...current.fields, ...storedSecret };
+    for (const [key, value] of Object.entries(patchFields)) {
+      if (value === null || value === '') delete merged[key];
+      else merged[key] = value;
+    }
+    const prepared = prepare({
+      connector: current.connector,
+      fields: merged,
+      requirements: request.requirements ?? current.requirements,
+    });
+    const { secret, plain } = splitFields(prepared);
+
+    if (!rotating) {
+      const report = await this.checkOrThrow(prepared, request.allowUnverified);
+      // A changed configuration that could not be verified is unverified, whatever the old one was.
+      const status = report.verdict === 'valid' ? 'valid' : 'unverified';
+      const updated = this.afterCheck(renamed, report, now, status, {
+        fields: plain,
+        requirements: prepared.requirements,
+      });
+      await this.deps.repository.replace(updated, current.version);
+      await this.recordCheck(updated, current.status, 'update');
+      return updated;
+    }
+
+    // Rotation. 1. Stage the new value; nothing is current-facing yet.
+    const versionId = await this.deps.secrets.putPending(current.secretName, secret, {
+      requestToken: randomUUID(),
+    });
+    const discard = () =>
+      this.compensate('discard a staged secret', () =>
+        this.deps.secrets.discardPending(current.secretName, versionId),
+      );
+    // 2. Test it. A rejected or unknown new value is dropped and the old one stays current.
+    let report: Report;
+    try {
+      report = await this.checkOrThrow(prepared, false);
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+    const updated = this.afterCheck(renamed, report, now, 'valid', {
+      fields: plain,
+      requirements: prepared.requirements,
+    });
+    // 3. The item, conditional on the version we read: a concurrent edit wins and the rotation is undone.
+    try {
+      await this.deps.repository.replace(updated, current.version);
+    } catch (error) {
+      await discard();
+      throw error;
+    }
+    // 4. Promote. If that fails, put the item back as it was so it describes the secret that is current.
+    try {
+      await this.deps.secrets.promotePending(current.secretName, versionId);
+    } catch (error) {
+      const restored: Credential = { ...current, version: updated.version + 1, updatedAt: now.toISOString() };
+      await this.compensate('restore the item after a failed promotion', () =>
+        this.deps.repository.replace(restored, updated.version),
+      );
+      await discard();
+      throw error;
+    }
+    await this.recordCheck(updated, current.status, 'rotate');
+    return updated;
+  }
+
+  /** Deletes a credential: the secret is scheduled for deletion (recoverable), the item removed, history kept. */
+  async delete(tenantId: string, id: string, ifMatch?: number): Promise<void> {
+    const current = await this.get(tenantId, id);
+    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    // 1. The secret first, recoverably: if the item delete then fails, the secret is restored.
+    await this.deps.secrets.scheduleDeletion(current.secretName, this.deps.config.deletionRecoveryDays);
+    try {
+      await this.deps.repository.delete(tenantId, id);
+    } catch (error) {
+      await this.compensate('restore the secret of a credential that was not deleted', () =>
+        this.deps.secrets.restore(current.secretName),
+      );
+      throw error;
+    }
+  }
+
+  /** Re-checks a stored credential now with its stored secret, and records the outcome. */
+  async recheck(tenantId: string, id: string, trigger: CheckTrigger = 'manual'): Promise<Credential> {
+    const current = await this.get(tenantId, id);
+    const storedSecret = await this.deps.secrets.getCurrent(current.secretName);
+    const prepared = prepare(
+      {
+        connector: current.connector,
+        fields: { ...current.fields, ...storedSecret },
+        requirements: current.requirements,
+      },
+      true,
+    );
+    const report = await this.deps.check(prepared);
+    const now = this.deps.clock.now();
+    const updated = this.afterCheck(
+      { ...current, version: current.version + 1, updatedAt: now.toISOString() },
+      report,
+      now,
+      statusAfterCheck(current.status, report.verdict),
+    );
+    await this.deps.repository.replace(updated, current.version);
+    await this.recordCheck(updated, current.status, trigger);
+    return updated;
+  }
+
+  /** The credential's check history, newest first. */
+  async history(
+    tenantId: string,
+    id: string,
+    request: { limit: number; cursor?: string | null },
+  ): Promise<Page<CheckRecord>> {
+    await this.get(tenantId, id);
+    return this.deps.repository.listChecks(tenantId, id, request);
+  }
+
+  private async checkOrThrow(prepared: PreparedCheck, allowUnverified: boolean | undefined): Promise<Report> {
+    const report = await this.deps.check(prepared);
+    if (report.verdict === 'invalid') throw new CheckRejectedError(report);
+    if (report.verdict === 'inconclusive' && !allowUnverified) throw new CheckInconclusiveError(report);
+    return report;
+  }
+
+  /** The credential after a check: the report, the status it leads to, the next check time. */
+  private afterCheck(
+    base: Credential,
+    report: Report,
+    now: Date,
+    status: CredentialStatus,
+    changes: Partial<Pick<Credential, 'fields' | 'requirements'>> = {},
+  ): Credential {
+    return { ...base, ...changes, status, lastCheck: report, nextCheckAt: this.nextCheckAt(now) };
+  }
+
+  private async recordCheck(
+    credential: Credential,
+    before: CredentialStatus | null,
+    trigger: CheckTrigger,
+  ): Promise<void> {
+    if (!credential.lastCheck) return;
+    const record: CheckRecord = {
+      tenantId: credential.tenantId,
+      credentialId: credential.id,
+      checkId: `v${credential.version}`,
+      checkedAt: credential.lastCheck.checkedAt,
+      trigger,
+      statusBefore: before,
+      statusAfter: credential.status,
+      report: credential.lastCheck,
+    };
+    const expiresAt = new Date(
+      this.deps.clock.now().getTime() + this.deps.config.historyTtlDays * 86_400_000,
+    );
+    try {
+      await this.deps.repository.putCheck(record, expiresAt);
+    } catch (error) {
+      this.deps.onHandledError?.('write a check history entry', error);
+    }
+  }
+
+  private async compensate(what: string, undo: () => Promise<unknown>): Promise<void> {
+    try {
+      await undo();
+    } catch (error) {
+      // Two failures in a row: report it loudly; the operator log names what to clean up.
+      this.deps.onHandledError?.(`compensation failed: ${what}`, error);
+    }
+  }
+
+  private nextCheckAt(now: Date): string {
+    return new Date(now.getTime() + this.deps.config.checkIntervalMs).toISOString();
+  }
+
+  private secretName(tenantId: string, id: string): string {
+    return `${this.deps.config.secretPrefix}/${tenantId}/${id}`;
+  }
+}
+
+/** Validates and normalises a check request; input problems become an InputError naming each field. */
+function prepare(request: CheckRequest, trusted = false): PreparedCheck {
+  try {
+    return prepareCheck(request);
+  } catch (error) {
+    if (error instanceof CheckInputError) {
+      if (trusted)
+        throw new StorageError('A stored credential no longer passes validation.', { cause: error });
+      throw new InputError(
+        error.issues.map((i) => ({ field: i.field ? `fields.${i.field}` : null, message: i.message })),
+      );
+    }
+    throw error;
+  }
+}
+
+/** Splits normalised fields into the secret ones (Secrets Manager) and the rest (DynamoDB). */
+function splitFields(prepared: PreparedCheck): { secret: SecretValue; plain: Record<string, string> } {
+  const secret: SecretValue = {};
+  const plain: Record<string, string> = {};
+  for (const spec of prepared.connector.fields) {
+    const value = prepared.fields[spec.key];
+    if (value === undefined) continue;
+    if (spec.secret) secret[spec.key] = value;
+    else plain[spec.key] = value;
+  }
+  return { secret, plain };
+}

@@ -1,0 +1,308 @@
+import { ConflictError, SecretNotFoundError } from '../domain/errors.ts';
+import type { Clock, SecretStore, SecretTags, SecretValue } from './ports.ts';
+
+/** Staging labels, as Secrets Manager names them. */
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+
+/**
+ * Secrets Manager accepts a ClientRequestToken of 32 to 64 characters (a UUID is 36). Every adapter checks it,
+ * so a token that would fail on AWS already fails in local mode and in tests.
+ */
+export function checkRequestToken(requestToken: string): void {
+  if (typeof requestToken !== 'string' || requestToken.length < 32 || requestToken.length > 64) {
+    throw new RangeError('A secret request token must be 32 to 64 characters long (a UUID fits).');
+  }
+}
+
+/** Secrets Manager's recovery window: a whole number of days from 7 to 30. */
+export function checkRecoveryWindow(days: number): void {
+  if (!Number.isInteger(days) || days < 7 || days > 30) {
+    throw new RangeError('The recovery window must be a whole number of days from 7 to 30.');
+  }
+}
+
+/** One stored version of a secret; `payload` is whatever the adapter keeps (a copy, or ciphertext). */
+export interface StoredVersion<P> {
+  id: string;
+  stages: string[];
+  createdAt: string;
+  payload: P;
+}
+
+/** One stored secret with its versions, as the adapters built on StagedSecretStore keep it. */
+export interface StoredSecret<P> {
+  name: string;
+  tags: SecretTags;
+  versions: StoredVersion<P>[];
+  /**
+   * Ids of versions pruned for having no label. Secrets Manager keeps such deprecated versions, so their
+   * request tokens stay taken: a reuse is refused here too (the newest RETIRED_IDS_KEPT are remembered).
+   */
+  retiredVersionIds?: string[];
+  deletion?: { scheduledAt: string; recoverUntil: string };
+}
+
+/** Secrets Manager keeps about 100 versions of a secret. */
+const RETIRED_IDS_KEPT = 100;
+
+/** A stored secret as MemorySecretStore.describe shows it: everything but the values. */
+export type SecretDescription = Omit<StoredSecret<never>, 'versions'> & {
+  versions: { id: string; stages: string[] }[];
+};
+
+const systemClock: Clock = { now: () => new Date() };
+const locks = new Map<string, Promise<void>>();
+let nextScope = 0;
+
+function sameValue(a: SecretValue, b: SecretValue): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
+}
+
+function notFound(): SecretNotFoundError {
+  return new SecretNotFoundError('The stored secret is missing or scheduled for deletion.');
+}
+
+/**
+ * The Secrets Manager staging semantics, shared by the in-memory and the local-file adapters so they cannot
+ * drift apart: request tokens are version ids (a retry with the same token and value is a no-op, with another
+ * value a ConflictError); a new AWSPENDING takes the label from any older pending version; promotion moves
+ * AWSCURRENT and labels the old current AWSPREVIOUS; versions left without a label are pruned; a secret
+ * scheduled for deletion reads as missing until restored, and is gone once its recovery window has passed.
+ * Operations on one name are serialised within the process (read, change, write).
+ */
+export abstract class StagedSecretStore<P> implements SecretStore {
+  private readonly scope: string;
+
+  protected constructor(
+    scope: string | undefined,
+    protected readonly clock: Clock = systemClock,
+  ) {
+    nextScope += 1;
+    this.scope = scope ?? `memory#${nextScope}`;
+  }
+
+  /** The stored secret (a copy the caller may change), or null. */
+  protected abstract load(name: string): Promise<StoredSecret<P> | null>;
+  protected abstract save(secret: StoredSecret<P>): Promise<void>;
+  protected abstract remove(name: string): Promise<void>;
+  protected abstract seal(name: string, value: SecretValue): Promise<P>;
+  protected abstract open(name: string, payload: P): Promise<SecretValue>;
+
+  async create(
+    name: string,
+    value: SecretValue,
+    options: { requestToken: string; tags: SecretTags },
+  ): Promise<void> {
+    checkRequestToken(options.requestToken);
+    await this.locked(name, async () => {
+      const existing = await this.loadUnexpired(name);
+      if (existing) {
+        if (existing.deletion) {
+          throw new ConflictError('A secret with this name is scheduled for deletion.');
+        }
+        const version = existing.versions.find((v) => v.id === options.requestToken);
+        if (version && sameValue(await this.open(name, version.payload), value)) return;
+        throw new ConflictError('A secret with this name already exists.');
+      }
+      await this.save({
+        name,
+        tags: { ...options.tags },
+        versions: [await this.version(name, options.requestToken, AWSCURRENT, value)],
+      });
+    });
+  }
+
+  async getCurrent(name: string): Promise<SecretValue> {
+    return this.locked(name, async () => {
+      const secret = await this.loadLive(name);
+      const current = secret.versions.find((v) => v.stages.includes(AWSCURRENT));
+      if (!current) throw notFound();
+      return this.open(name, current.payload);
+    });
+  }
+
+  async putPending(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
+    checkRequestToken(options.requestToken);
+    return this.locked(name, async () => {
+      const secret = await this.loadLive(name);
+      const existing = secret.versions.find((v) => v.id === options.requestToken);
+      if (existing) {
+        if (sameValue(await this.open(name, existing.payload), value)) return existing.id;
+        throw new ConflictError('This request token was already used for a different secret value.');
+      }
+      if (secret.retiredVersionIds?.includes(options.requestToken)) {
+        throw new ConflictError(
+          'This request token belongs to a version that was discarded or superseded; use a new token.',
+        );
+      }
+      for (const v of secret.versions) v.stages = v.stages.filter((s) => s !== AWSPENDING);
+      secret.versions.push(await this.version(name, options.requestToken, AWSPENDING, value));
+      await this.saveLive(secret);
+      return options.requestToken;
+    });
+  }
+
+  async promotePending(name: string, versionId: string): Promise<void> {
+    await this.locked(name, async () => {
+      const secret = await this.loadLive(name);
+      const target = secret.versions.find((v) => v.id === versionId);
+      if (!target) throw new SecretNotFoundError('No such version of the stored secret.');
+      if (target.stages.includes(AWSCURRENT)) {
+        // Already promoted (a retry): only finish a promotion interrupted before AWSPENDING was removed.
+        if (!target.stages.includes(AWSPENDING)) return;
+      } else {
+        for (const v of secret.versions) {
+          const wasCurrent = v.stages.includes(AWSCURRENT);
+          v.stages = v.stages.filter((s) => s !== AWSPREVIOUS && s !== AWSCURRENT);
+          if (wasCurrent) v.stages.push(AWSPREVIOUS);
+        }
+        target.stages.push(AWSCURRENT);
+      }
+      target.stages = target.stages.filter((s) => s !== AWSPENDING);
+      await this.saveLive(secret);
+    });
+  }
+
+  async discardPending(name: string, versionId: string): Promise<void> {
+    await this.locked(name, async () => {
+      const secret = await this.loadLive(name);
+      const target = secret.versions.find((v) => v.id === versionId);
+      if (!target?.stages.includes(AWSPENDING)) return;
+      target.stages = target.stages.filter((s) => s !== AWSPENDING);
+      await this.saveLive(secret);
+    });
+  }
+
+  async scheduleDeletion(name: string, recoveryWindowDays: number): Promise<void> {
+    checkRecoveryWindow(recoveryWindowDays);
+    await this.locked(name, async () => {
+      const secret = await this.loadUnexpired(name);
+      if (!secret) throw notFound();
+      if (secret.deletion) return;
+      const now = this.clock.now();
+      const recoverUntil = new Date(now.getTime() + recoveryWindowDays * 86_400_000);
+      secret.deletion = { scheduledAt: now.toISOString(), recoverUntil: recoverUntil.toISOString() };
+      await this.save(secret);
+    });
+  }
+
+  async restore(name: string): Promise<void> {
+    await this.locked(name, async () => {
+      const secret = await this.loadUnexpired(name);
+      if (!secret) throw notFound();
+      if (!secret.deletion) return;
+      delete secret.deletion;
+      await this.save(secret);
+    });
+  }
+
+  async deleteNow(name: string): Promise<void> {
+    await this.locked(name, () => this.remove(name));
+  }
+
+  private async version(name: string, id: string, stage: string, value: SecretValue) {
+    return {
+      id,
+      stages: [stage],
+      createdAt: this.clock.now().toISOString(),
+      payload: await this.seal(name, value),
+    } satisfies StoredVersion<P>;
+  }
+
+  /** The secret, or null when absent or past its recovery window (then it is purged). */
+  private async loadUnexpired(name: string): Promise<StoredSecret<P> | null> {
+    const secret = await this.load(name);
+    if (!secret) return null;
+    if (secret.deletion && Date.parse(secret.deletion.recoverUntil) <= this.clock.now().getTime()) {
+      await this.remove(name);
+      return null;
+    }
+    return secret;
+  }
+
+  /** The secret if it exists and is not scheduled for deletion; SecretNotFoundError otherwise. */
+  private async loadLive(name: string): Promise<StoredSecret<P>> {
+    const secret = await this.loadUnexpired(name);
+    if (!secret || secret.deletion) throw notFound();
+    return secret;
+  }
+
+  private async saveLive(secret: StoredSecret<P>): Promise<void> {
+    const pruned = secret.versions.filter((v) => v.stages.length === 0).map((v) => v.id);
+    if (pruned.length > 0) {
+      secret.retiredVersionIds = [...(secret.retiredVersionIds ?? []), ...pruned].slice(-RETIRED_IDS_KEPT);
+      secret.versions = secret.versions.filter((v) => v.stages.length > 0);
+    }
+    await this.save(secret);
+  }
+
+  private locked<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const key = `${this.scope}\u0000${name}`;
+    const result = (locks.get(key) ?? Promise.resolve()).then(run);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    locks.set(key, settled);
+    void settled.then(() => {
+      if (locks.get(key) === settled) locks.delete(key);
+    });
+    return result;
+  }
+}
+
+/**
+ * Secrets in memory, with the same semantics as Secrets Manager (see StagedSecretStore). For tests; values are
+ * deep-copied in and out, so a caller can never change what is stored.
+ */
+export class MemorySecretStore extends StagedSecretStore<SecretValue> {
+  private readonly secrets = new Map<string, StoredSecret<SecretValue>>();
+
+  constructor(options: { clock?: Clock } = {}) {
+    super(undefined, options.clock);
+  }
+
+  /** Names of all stored secrets, including those scheduled for deletion (to assert nothing is orphaned). */
+  names(): string[] {
+    return [...this.secrets.keys()].sort();
+  }
+
+  /** What is stored under `name`, without the values: tags, versions with their stages, deletion. */
+  describe(name: string): SecretDescription | null {
+    const secret = this.secrets.get(name);
+    if (!secret) return null;
+    return structuredClone({
+      name: secret.name,
+      tags: secret.tags,
+      versions: secret.versions.map((v) => ({ id: v.id, stages: v.stages })),
+      ...(secret.retiredVersionIds ? { retiredVersionIds: secret.retiredVersionIds } : {}),
+      ...(secret.deletion ? { deletion: secret.deletion } : {}),
+    });
+  }
+
+  protected async load(name: string): Promise<StoredSecret<SecretValue> | null> {
+    const secret = this.secrets.get(name);
+    return secret ? structuredClone(secret) : null;
+  }
+
+  protected async save(secret: StoredSecret<SecretValue>): Promise<void> {
+    this.secrets.set(secret.name, structuredClone(secret));
+  }
+
+  protected async remove(name: string): Promise<void> {
+    this.secrets.delete(name);
+  }
+
+  protected async seal(_name: string, value: SecretValue): Promise<SecretValue> {
+    return structuredClone(value);
+  }
+
+  protected async open(_name: string, payload: SecretValue): Promise<SecretValue> {
+    return structuredClone(payload);
+  }
+}
