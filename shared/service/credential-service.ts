@@ -6,7 +6,6 @@ import {
   InputError,
   NotFoundError,
   PreconditionFailedError,
-  ServiceError,
   StorageError,
 } from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';

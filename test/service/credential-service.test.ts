@@ -1,0 +1,365 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCheck } from '../../shared/connectors/check.ts';
+import { PrecoroLedger } from '../../shared/connectors/precoro/request-ledger.ts';
+import type { Credential } from '../../shared/domain/credential.ts';
+import { StorageError } from '../../shared/domain/errors.ts';
+import { createGuardedClient } from '../../shared/net/guarded-client.ts';
+import type { GuardedClient } from '../../shared/net/types.ts';
+import { ServiceConfig } from '../../shared/service/config.ts';
+import { CredentialService } from '../../shared/service/credential-service.ts';
+import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
+import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
+import type { CredentialRepository, SecretStore } from '../../shared/store/ports.ts';
+import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+
+const TENANT = 'tenant-a';
+const GOOD_KEY = 'service-good-key-0a1b2c3d4e5f6a7b';
+const NEW_KEY = 'service-new-key-9f8e7d6c5b4a3f2e';
+
+/**
+ * Wraps a port so that chosen calls fail like a storage outage: `failOn('create')` makes the next call of
+ * `create` throw, once. Every other call goes through.
+ */
+function faulty<T extends object>(target: T): T & { failOn(method: keyof T): void; calls: string[] } {
+  const armed = new Set<PropertyKey>();
+  const calls: string[] = [];
+  const proxy = new Proxy(target, {
+    get(obj, prop, receiver) {
+      if (prop === 'failOn') return (method: keyof T) => armed.add(method);
+      if (prop === 'calls') return calls;
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        calls.push(String(prop));
+        if (armed.delete(prop)) throw new StorageError(`injected failure in ${String(prop)}`);
+        return (value as (...a: unknown[]) => unknown).apply(obj, args);
+      };
+    },
+  });
+  return proxy as T & { failOn(method: keyof T): void; calls: string[] };
+}
+
+describe('CredentialService: checks first, and no orphan after any single failure', () => {
+  let sim: DolibarrSimulator;
+  let client: GuardedClient;
+  let repository: ReturnType<typeof faulty<CredentialRepository>>;
+  let memorySecrets: MemorySecretStore;
+  let secrets: ReturnType<typeof faulty<SecretStore>>;
+  let handled: string[];
+  let service: CredentialService;
+
+  beforeAll(async () => {
+    sim = await startDolibarrSimulator({
+      users: [{ id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] }],
+      failureDelayMs: 10,
+    });
+    client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
+  });
+  afterAll(async () => {
+    await client.close();
+    await sim.close();
+  });
+
+  beforeEach(() => {
+    sim.setApiKey('svc', GOOD_KEY);
+    repository = faulty<CredentialRepository>(new MemoryCredentialRepository());
+    memorySecrets = new MemorySecretStore();
+    secrets = faulty<SecretStore>(memorySecrets);
+    handled = [];
+    service = new CredentialService({
+      repository,
+      secrets,
+      check: (check) => runCheck(check, { client, precoroLedger: new PrecoroLedger() }),
+      clock: { now: () => new Date('2026-11-23T10:00:00Z') },
+      config: ServiceConfig.parse({ secretPrefix: 'credval-test' }),
+      onHandledError: (what) => handled.push(what),
+    });
+  });
+
+  const createRequest = (apiKey = GOOD_KEY) => ({
+    connector: 'dolibarr',
+    name: 'ERP',
+    fields: { baseUrl: sim.url, apiKey },
+  });
+
+  /** Every stored item has a readable secret, and every live secret belongs to a stored item. */
+  async function expectConsistent(): Promise<Credential[]> {
+    const { items } = await repository.list(TENANT, { limit: 100 });
+    for (const item of items) expect(await memorySecrets.getCurrent(item.secretName)).toBeTruthy();
+    const live = memorySecrets.names().filter((name) => !memorySecrets.describe(name)?.deletion);
+    expect(live.sort()).toEqual(items.map((i) => i.secretName).sort());
+    return items;
+  }
+
+  describe('create', () => {
+    it('stores the secret only in the secret store and the rest in the repository', async () => {
+      const credential = await service.create(TENANT, createRequest());
+      expect(credential).toMatchObject({ status: 'valid', version: 1, fields: { baseUrl: sim.url } });
+      expect(JSON.stringify(await repository.get(TENANT, credential.id))).not.toContain(GOOD_KEY);
+      expect(await memorySecrets.getCurrent(credential.secretName)).toEqual({ apiKey: GOOD_KEY });
+      expect(credential.secretName).toBe(`credval-test/${TENANT}/${credential.id}`);
+      expect(memorySecrets.describe(credential.secretName)?.tags).toMatchObject({
+        tenantId: TENANT,
+        credentialId: credential.id,
+      });
+      const history = await repository.listChecks(TENANT, credential.id, { limit: 10 });
+      expect(history.items.map((h) => h.trigger)).toEqual(['create']);
+      await expectConsistent();
+    });
+
+    it('never stores an invalid credential', async () => {
+      await expect(service.create(TENANT, createRequest('wrong-key-0000000000'))).rejects.toMatchObject({
+        code: 'credential_invalid',
+        report: { reason: 'invalid_credentials' },
+      });
+      expect(secrets.calls).toEqual([]);
+      expect(await expectConsistent()).toEqual([]);
+    });
+
+    it('refuses an inconclusive check unless allowUnverified, then stores it as unverified', async () => {
+      const blocked = {
+        connector: 'dolibarr',
+        name: 'x',
+        fields: { baseUrl: 'http://10.0.0.1', apiKey: GOOD_KEY },
+      };
+      await expect(service.create(TENANT, blocked)).rejects.toMatchObject({ code: 'check_inconclusive' });
+      expect(await expectConsistent()).toEqual([]);
+      const stored = await service.create(TENANT, { ...blocked, allowUnverified: true });
+      expect(stored.status).toBe('unverified');
+      await expectConsistent();
+    });
+
+    it('leaves nothing when the secret cannot be written', async () => {
+      secrets.failOn('create');
+      await expect(service.create(TENANT, createRequest())).rejects.toBeInstanceOf(StorageError);
+      expect(await expectConsistent()).toEqual([]);
+      expect(memorySecrets.names()).toEqual([]);
+    });
+
+    it('deletes the new secret when the item cannot be written', async () => {
+      repository.failOn('create');
+      await expect(service.create(TENANT, createRequest())).rejects.toBeInstanceOf(StorageError);
+      expect(secrets.calls).toEqual(['create', 'deleteNow']);
+      expect(memorySecrets.names()).toEqual([]);
+      expect(await expectConsistent()).toEqual([]);
+    });
+
+    it('keeps the credential when only the history line cannot be written, and says so', async () => {
+      repository.failOn('putCheck');
+      const credential = await service.create(TENANT, createRequest());
+      expect(await expectConsistent()).toHaveLength(1);
+      expect(credential.status).toBe('valid');
+      expect(handled).toEqual(['write a check history entry']);
+    });
+  });
+
+  describe('rotation', () => {
+    let original: Credential;
+    beforeEach(async () => {
+      original = await service.create(TENANT, createRequest());
+      secrets.calls.length = 0;
+      sim.setApiKey('svc', NEW_KEY); // the vendor now knows only the new key
+    });
+
+    it('stages the new secret, tests it, promotes it and keeps the old one as previous', async () => {
+      const updated = await service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } });
+      expect(updated).toMatchObject({ status: 'valid', version: 2 });
+      expect(secrets.calls).toEqual(['getCurrent', 'putPending', 'promotePending']);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: NEW_KEY });
+      const stages = memorySecrets.describe(original.secretName)?.versions.map((v) => v.stages.join());
+      expect(stages?.sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+      const history = await repository.listChecks(TENANT, original.id, { limit: 10 });
+      expect(history.items.map((h) => h.trigger)).toEqual(['rotate', 'create']);
+    });
+
+    it('drops a new secret the vendor refuses and changes nothing', async () => {
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: 'refused-key-000000' } }),
+      ).rejects.toMatchObject({
+        code: 'credential_invalid',
+      });
+      expect(secrets.calls).toEqual(['getCurrent', 'putPending', 'discardPending']);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      expect(await repository.get(TENANT, original.id)).toEqual(original);
+    });
+
+    it('can retry a rotation after a refused one', async () => {
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: 'refused-key-000000' } }),
+      ).rejects.toThrow();
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).resolves.toMatchObject({ status: 'valid' });
+    });
+
+    it('changes nothing when the new secret cannot be staged', async () => {
+      secrets.failOn('putPending');
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).rejects.toBeInstanceOf(StorageError);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      expect(await repository.get(TENANT, original.id)).toEqual(original);
+    });
+
+    it('discards the staged secret when the item cannot be written', async () => {
+      repository.failOn('replace');
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).rejects.toBeInstanceOf(StorageError);
+      expect(secrets.calls.slice(-1)).toEqual(['discardPending']);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      expect(
+        memorySecrets.describe(original.secretName)?.versions.some((v) => v.stages.includes('AWSPENDING')),
+      ).toBe(false);
+      expect(await repository.get(TENANT, original.id)).toEqual(original);
+    });
+
+    it('puts the item back when promotion fails, so it describes the secret that is current', async () => {
+      secrets.failOn('promotePending');
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).rejects.toBeInstanceOf(StorageError);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      const item = await repository.get(TENANT, original.id);
+      const { version: _v, updatedAt: _u, ...rest } = item ?? original;
+      const { version: _ov, updatedAt: _ou, ...originalRest } = original;
+      expect(rest).toEqual(originalRest);
+      expect(item?.version).toBe(3);
+      await expectConsistent();
+    });
+
+    it('lets a concurrent edit win: a rotation based on an old version is undone', async () => {
+      const stale = (await repository.get(TENANT, original.id)) as Credential;
+      await repository.replace({ ...stale, name: 'renamed by someone else', version: 2 }, 1);
+      // The service read version 2 itself, so simulate the race by making its write conflict once.
+      const replace = repository.replace.bind(repository);
+      let raced = false;
+      repository.replace = async (credential, expected) => {
+        if (!raced) {
+          raced = true;
+          await repository.replace({ ...credential, name: 'racing writer', version: expected + 1 }, expected);
+        }
+        return replace(credential, expected);
+      };
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).rejects.toMatchObject({
+        code: 'version_conflict',
+      });
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      expect((await repository.get(TENANT, original.id))?.name).toBe('racing writer');
+    });
+  });
+
+  describe('edits', () => {
+    it('renames without calling the vendor', async () => {
+      const original = await service.create(TENANT, createRequest());
+      sim.reset();
+      const renamed = await service.update(TENANT, original.id, { name: 'New name', description: 'd' });
+      expect(renamed).toMatchObject({ name: 'New name', description: 'd', version: 2 });
+      expect(sim.requests).toHaveLength(0);
+    });
+
+    it('re-checks a changed non-secret field with the stored secret, merged on the server', async () => {
+      const original = await service.create(TENANT, createRequest());
+      sim.reset();
+      const updated = await service.update(TENANT, original.id, { fields: { baseUrl: `${sim.url}/` } });
+      expect(updated.status).toBe('valid');
+      expect(sim.requests[0]?.headers.dolapikey).toBe(GOOD_KEY);
+      expect(secrets.calls).not.toContain('putPending');
+    });
+
+    it('refuses an If-Match that is not the stored version', async () => {
+      const original = await service.create(TENANT, createRequest());
+      await expect(service.update(TENANT, original.id, { name: 'x' }, 7)).rejects.toMatchObject({
+        code: 'precondition_failed',
+      });
+    });
+
+    it('refuses an empty change', async () => {
+      const original = await service.create(TENANT, createRequest());
+      await expect(service.update(TENANT, original.id, {})).rejects.toMatchObject({ code: 'invalid_input' });
+    });
+  });
+
+  describe('delete', () => {
+    let original: Credential;
+    beforeEach(async () => {
+      original = await service.create(TENANT, createRequest());
+    });
+
+    it('schedules the secret for deletion, removes the item and keeps the history', async () => {
+      await service.delete(TENANT, original.id);
+      expect(await repository.get(TENANT, original.id)).toBeNull();
+      expect(memorySecrets.describe(original.secretName)?.deletion).toBeTruthy();
+      await expect(memorySecrets.getCurrent(original.secretName)).rejects.toMatchObject({
+        code: 'secret_not_found',
+      });
+      expect((await repository.listChecks(TENANT, original.id, { limit: 10 })).items).toHaveLength(1);
+      await expectConsistent();
+    });
+
+    it('changes nothing when the secret cannot be scheduled for deletion', async () => {
+      secrets.failOn('scheduleDeletion');
+      await expect(service.delete(TENANT, original.id)).rejects.toBeInstanceOf(StorageError);
+      expect(await expectConsistent()).toHaveLength(1);
+    });
+
+    it('restores the secret when the item cannot be deleted', async () => {
+      repository.failOn('delete');
+      await expect(service.delete(TENANT, original.id)).rejects.toBeInstanceOf(StorageError);
+      expect(secrets.calls.slice(-2)).toEqual(['scheduleDeletion', 'restore']);
+      expect(await expectConsistent()).toHaveLength(1);
+    });
+  });
+
+  describe('re-check', () => {
+    it('marks a revoked key invalid and records the history', async () => {
+      const original = await service.create(TENANT, createRequest());
+      sim.revokeKey('svc');
+      const after = await service.recheck(TENANT, original.id);
+      expect(after).toMatchObject({
+        status: 'invalid',
+        version: 2,
+        lastCheck: { reason: 'invalid_credentials' },
+      });
+      const history = await service.history(TENANT, original.id, { limit: 10 });
+      expect(history.items.map((h) => `${h.trigger}:${h.statusBefore}->${h.statusAfter}`)).toEqual([
+        'manual:valid->invalid',
+        'create:null->valid',
+      ]);
+    });
+
+    it('keeps the status when the vendor cannot be reached', async () => {
+      const original = await service.create(TENANT, createRequest());
+      await sim.close();
+      try {
+        const after = await service.recheck(TENANT, original.id);
+        expect(after.status).toBe('valid');
+        expect(after.lastCheck?.verdict).toBe('inconclusive');
+      } finally {
+        sim = await startDolibarrSimulator({
+          users: [{ id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] }],
+          failureDelayMs: 10,
+          port: Number(new URL(original.fields.baseUrl ?? '').port),
+        });
+      }
+    });
+  });
+
+  describe('tenants', () => {
+    it("answers not_found for another tenant's credential on every use case", async () => {
+      const credential = await service.create(TENANT, createRequest());
+      for (const run of [
+        () => service.get('tenant-b', credential.id),
+        () => service.update('tenant-b', credential.id, { name: 'x' }),
+        () => service.delete('tenant-b', credential.id),
+        () => service.recheck('tenant-b', credential.id),
+        () => service.history('tenant-b', credential.id, { limit: 5 }),
+      ]) {
+        await expect(run()).rejects.toMatchObject({ code: 'not_found' });
+      }
+      expect((await service.list('tenant-b', { limit: 10 })).items).toEqual([]);
+    });
+  });
+});
