@@ -268,7 +268,21 @@ export async function startLocalServer(env: Environment): Promise<LocalServer> {
       const result = (await route.handler(event, lambdaContext(route.name))) as HttpResult;
       send(res, { statusCode: result.statusCode, headers: result.headers ?? {}, body: result.body ?? '' });
     } catch (error) {
-      send(res, problemFor(error, correlationId));
+      // Router-level answers (401, 404, 405, 413) carry the correlation id and nosniff like routed ones.
+      const problem = problemFor(
+        error instanceof URIError
+          ? new HttpError(400, 'invalid_input', 'The path is not valid percent-encoding.')
+          : error,
+        correlationId,
+      );
+      send(res, {
+        ...problem,
+        headers: {
+          ...problem.headers,
+          'x-correlation-id': correlationId,
+          'x-content-type-options': 'nosniff',
+        },
+      });
     }
   });
   await new Promise<void>((done, fail) => {

@@ -84,6 +84,7 @@ export function buildHttpDeps(
     config: ServiceConfig.parse({
       secretPrefix: env.SECRET_PREFIX,
       checkIntervalMs: env.CHECK_INTERVAL,
+      invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
       historyTtlDays: env.HISTORY_TTL_DAYS,
       deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
     }),

@@ -9,6 +9,20 @@ export type CredentialStatus = z.infer<typeof CredentialStatus>;
 export const CheckTrigger = z.enum(['create', 'update', 'rotate', 'manual', 'schedule', 'event']);
 export type CheckTrigger = z.infer<typeof CheckTrigger>;
 
+/** What revalidation remembers between checks (see shared/service/status-policy.ts). */
+export const MonitorState = z.object({
+  /** Definite rejections since the last valid check; the first one awaits confirmation. */
+  rejections: z.number().int().nonnegative(),
+  firstRejectedAt: z.string().nullable(),
+  /** Inconclusive checks in a row. */
+  inconclusiveStreak: z.number().int().nonnegative(),
+  /** Checks while invalid, for the back-off. */
+  invalidChecks: z.number().int().nonnegative(),
+  /** The check that produced `lastCheck`: a redelivered queue message for it is recognised and not redone. */
+  lastCheckId: z.string().nullable(),
+});
+export type MonitorState = z.infer<typeof MonitorState>;
+
 /**
  * A credential as stored in the repository: metadata and non-secret fields only. The secret lives in the
  * SecretStore under `secretName`; nothing here can hold it.
@@ -29,16 +43,23 @@ export const Credential = z.object({
   nextCheckAt: z.string().nullable(),
   /** Name of the secret in the SecretStore (`<prefix>/<tenant>/<id>`). */
   secretName: z.string().min(1),
+  monitor: MonitorState.default({
+    rejections: 0,
+    firstRejectedAt: null,
+    inconclusiveStreak: 0,
+    invalidChecks: 0,
+    lastCheckId: null,
+  }),
 });
 export type Credential = z.infer<typeof Credential>;
 
 /** The credential as the API shows it (DESIGN.md section 9): no tenant, no secret reference. */
-export const CredentialView = Credential.omit({ tenantId: true, secretName: true });
+export const CredentialView = Credential.omit({ tenantId: true, secretName: true, monitor: true });
 export type CredentialView = z.infer<typeof CredentialView>;
 
 /** The API view of a stored credential. */
 export function toView(credential: Credential): CredentialView {
-  const { tenantId: _tenant, secretName: _secret, ...view } = credential;
+  const { tenantId: _tenant, secretName: _secret, monitor: _monitor, ...view } = credential;
   return view;
 }
 

@@ -20,6 +20,23 @@ export const ServiceConfig = z.object({
     .int()
     .positive()
     .default(6 * 3_600_000),
+  /** A first rejection is confirmed by a second check at least this much later. */
+  invalidConfirmAfterMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(5 * 60_000),
+  /** Inconclusive checks in a row that make a valid credential degraded. */
+  degradedAfter: z.number().int().positive().default(3),
+  /** Back-off while invalid: first wait, doubled per check, capped. */
+  invalidBackoffMs: z.number().int().positive().default(3_600_000),
+  invalidBackoffMaxMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 86_400_000),
+  /** Next-check times are spread by up to this fraction of their interval. */
+  jitter: z.number().min(0).max(0.5).default(0.1),
   /** How long check history is kept (DynamoDB TTL). */
   historyTtlDays: z.number().int().positive().default(90),
   /** Recovery window of a deleted credential's secret (Secrets Manager allows 7 to 30 days). */

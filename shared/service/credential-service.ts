@@ -2,17 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { CheckInputError, type PreparedCheck, prepareCheck } from '../connectors/check.ts';
 import { findConnector } from '../connectors/registry.ts';
 import type { CheckRecord, CheckTrigger, Credential, CredentialStatus, Page } from '../domain/credential.ts';
-import {
-  InputError,
-  NotFoundError,
-  PreconditionFailedError,
-  StorageError,
-} from '../domain/errors.ts';
+import { InputError, NotFoundError, PreconditionFailedError, StorageError } from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';
 import type { Clock, CredentialRepository, SecretStore, SecretValue } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
 import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
-import { statusAfterCheck } from './status-policy.ts';
+import { FRESH_MONITOR, transition, withJitter } from './status-policy.ts';
 
 /** Runs a prepared check against the vendor (the connector engine with the guarded client). */
 export type Checker = (check: PreparedCheck) => Promise<Report>;
@@ -100,6 +95,7 @@ export class CredentialService {
       updatedAt: now.toISOString(),
       nextCheckAt: this.nextCheckAt(now),
       secretName: this.secretName(tenantId, id),
+      monitor: { ...FRESH_MONITOR, lastCheckId: 'v1' },
     };
 
     // 1. The secret first: if this fails, nothing exists yet.
@@ -262,12 +258,17 @@ export class CredentialService {
     );
     const report = await this.deps.check(prepared);
     const now = this.deps.clock.now();
-    const updated = this.afterCheck(
-      { ...current, version: current.version + 1, updatedAt: now.toISOString() },
-      report,
-      now,
-      statusAfterCheck(current.status, report.verdict),
-    );
+    const version = current.version + 1;
+    const next = transition(current, report.verdict, now, this.deps.config);
+    const updated: Credential = {
+      ...current,
+      version,
+      updatedAt: now.toISOString(),
+      status: next.status,
+      lastCheck: report,
+      nextCheckAt: withJitter(next.nextCheckAt, now, this.deps.config.jitter).toISOString(),
+      monitor: { ...next.monitor, lastCheckId: `v${version}` },
+    };
     await this.deps.repository.replace(updated, current.version);
     await this.recordCheck(updated, current.status, trigger);
     return updated;
@@ -298,7 +299,9 @@ export class CredentialService {
     status: CredentialStatus,
     changes: Partial<Pick<Credential, 'fields' | 'requirements'>> = {},
   ): Credential {
-    return { ...base, ...changes, status, lastCheck: report, nextCheckAt: this.nextCheckAt(now) };
+    // An edited or rotated credential starts afresh: nothing it did before is pending any more.
+    const monitor = { ...FRESH_MONITOR, lastCheckId: `v${base.version}` };
+    return { ...base, ...changes, status, monitor, lastCheck: report, nextCheckAt: this.nextCheckAt(now) };
   }
 
   private async recordCheck(
@@ -337,7 +340,8 @@ export class CredentialService {
   }
 
   private nextCheckAt(now: Date): string {
-    return new Date(now.getTime() + this.deps.config.checkIntervalMs).toISOString();
+    const due = new Date(now.getTime() + this.deps.config.checkIntervalMs);
+    return withJitter(due, now, this.deps.config.jitter).toISOString();
   }
 
   private secretName(tenantId: string, id: string): string {

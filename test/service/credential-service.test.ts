@@ -47,6 +47,7 @@ describe('CredentialService: checks first, and no orphan after any single failur
   let secrets: ReturnType<typeof faulty<SecretStore>>;
   let handled: string[];
   let service: CredentialService;
+  let now = Date.parse('2026-11-23T10:00:00Z');
 
   beforeAll(async () => {
     sim = await startDolibarrSimulator({
@@ -61,6 +62,7 @@ describe('CredentialService: checks first, and no orphan after any single failur
   });
 
   beforeEach(() => {
+    now = Date.parse('2026-11-23T10:00:00Z');
     sim.setApiKey('svc', GOOD_KEY);
     repository = faulty<CredentialRepository>(new MemoryCredentialRepository());
     memorySecrets = new MemorySecretStore();
@@ -70,7 +72,7 @@ describe('CredentialService: checks first, and no orphan after any single failur
       repository,
       secrets,
       check: (check) => runCheck(check, { client, precoroLedger: new PrecoroLedger() }),
-      clock: { now: () => new Date('2026-11-23T10:00:00Z') },
+      clock: { now: () => new Date(now) },
       config: ServiceConfig.parse({ secretPrefix: 'credval-test' }),
       onHandledError: (what) => handled.push(what),
     });
@@ -314,18 +316,20 @@ describe('CredentialService: checks first, and no orphan after any single failur
   });
 
   describe('re-check', () => {
-    it('marks a revoked key invalid and records the history', async () => {
+    it('marks a revoked key invalid only once a second check confirms it, and records the history', async () => {
       const original = await service.create(TENANT, createRequest());
       sim.revokeKey('svc');
-      const after = await service.recheck(TENANT, original.id);
-      expect(after).toMatchObject({
-        status: 'invalid',
-        version: 2,
-        lastCheck: { reason: 'invalid_credentials' },
-      });
+      const first = await service.recheck(TENANT, original.id);
+      expect(first).toMatchObject({ status: 'valid', lastCheck: { reason: 'invalid_credentials' } });
+      expect(Date.parse(first.nextCheckAt ?? '')).toBeGreaterThanOrEqual(now + 5 * 60_000);
+      expect(Date.parse(first.nextCheckAt ?? '')).toBeLessThanOrEqual(now + 5.5 * 60_000);
+      now += 5 * 60_000;
+      const confirmed = await service.recheck(TENANT, original.id);
+      expect(confirmed).toMatchObject({ status: 'invalid', version: 3 });
       const history = await service.history(TENANT, original.id, { limit: 10 });
       expect(history.items.map((h) => `${h.trigger}:${h.statusBefore}->${h.statusAfter}`)).toEqual([
         'manual:valid->invalid',
+        'manual:valid->valid',
         'create:null->valid',
       ]);
     });

@@ -78,6 +78,13 @@ export function credential(overrides: Partial<Credential> = {}): Credential {
     updatedAt: '2025-01-02T03:04:05.678Z',
     nextCheckAt: null,
     secretName: `credval/${tenantId}/${id}`,
+    monitor: {
+      rejections: 1,
+      firstRejectedAt: '2025-01-02T03:00:00.000Z',
+      inconclusiveStreak: 0,
+      invalidChecks: 0,
+      lastCheckId: 'v1',
+    },
     ...overrides,
   };
 }
