@@ -20,6 +20,8 @@ export const MonitorState = z.object({
   invalidChecks: z.number().int().nonnegative(),
   /** The check that produced `lastCheck`: a redelivered queue message for it is recognised and not redone. */
   lastCheckId: z.string().nullable(),
+  /** The status before that check, so a redelivered message can rebuild its history entry exactly. */
+  lastStatusBefore: CredentialStatus.nullable().default(null),
 });
 export type MonitorState = z.infer<typeof MonitorState>;
 
@@ -49,6 +51,7 @@ export const Credential = z.object({
     inconclusiveStreak: 0,
     invalidChecks: 0,
     lastCheckId: null,
+    lastStatusBefore: null,
   }),
 });
 export type Credential = z.infer<typeof Credential>;

@@ -4,7 +4,14 @@ import { findConnector } from '../connectors/registry.ts';
 import type { CheckRecord, CheckTrigger, Credential, CredentialStatus, Page } from '../domain/credential.ts';
 import { InputError, NotFoundError, PreconditionFailedError, StorageError } from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';
-import type { Clock, CredentialRepository, SecretStore, SecretValue } from '../store/ports.ts';
+import type {
+  Clock,
+  CredentialRepository,
+  EventPublisher,
+  SecretStore,
+  SecretValue,
+} from '../store/ports.ts';
+import { recordAndAnnounce } from './check-log.ts';
 import type { ServiceConfig } from './config.ts';
 import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
 import { FRESH_MONITOR, transition, withJitter } from './status-policy.ts';
@@ -19,6 +26,8 @@ export interface CredentialServiceDeps {
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
+  /** Where checks and status changes are announced (optional: the dry-run-only uses need none). */
+  events?: EventPublisher;
   newId?: () => string;
   /** Told about failures that were handled (compensations, history writes); never given a secret. */
   onHandledError?: (what: string, error: unknown) => void;
@@ -95,7 +104,7 @@ export class CredentialService {
       updatedAt: now.toISOString(),
       nextCheckAt: this.nextCheckAt(now),
       secretName: this.secretName(tenantId, id),
-      monitor: { ...FRESH_MONITOR, lastCheckId: 'v1' },
+      monitor: { ...FRESH_MONITOR, lastCheckId: 'v1', lastStatusBefore: null },
     };
 
     // 1. The secret first: if this fails, nothing exists yet.
@@ -267,7 +276,7 @@ export class CredentialService {
       status: next.status,
       lastCheck: report,
       nextCheckAt: withJitter(next.nextCheckAt, now, this.deps.config.jitter).toISOString(),
-      monitor: { ...next.monitor, lastCheckId: `v${version}` },
+      monitor: { ...next.monitor, lastCheckId: `v${version}`, lastStatusBefore: current.status },
     };
     await this.deps.repository.replace(updated, current.version);
     await this.recordCheck(updated, current.status, trigger);
@@ -300,31 +309,28 @@ export class CredentialService {
     changes: Partial<Pick<Credential, 'fields' | 'requirements'>> = {},
   ): Credential {
     // An edited or rotated credential starts afresh: nothing it did before is pending any more.
-    const monitor = { ...FRESH_MONITOR, lastCheckId: `v${base.version}` };
+    const monitor = { ...FRESH_MONITOR, lastCheckId: `v${base.version}`, lastStatusBefore: base.status };
     return { ...base, ...changes, status, monitor, lastCheck: report, nextCheckAt: this.nextCheckAt(now) };
   }
 
+  /** History and events of a check the service ran; a failure loses a record, never the credential. */
   private async recordCheck(
     credential: Credential,
-    before: CredentialStatus | null,
+    _before: CredentialStatus | null,
     trigger: CheckTrigger,
   ): Promise<void> {
-    if (!credential.lastCheck) return;
-    const record: CheckRecord = {
-      tenantId: credential.tenantId,
-      credentialId: credential.id,
-      checkId: `v${credential.version}`,
-      checkedAt: credential.lastCheck.checkedAt,
-      trigger,
-      statusBefore: before,
-      statusAfter: credential.status,
-      report: credential.lastCheck,
-    };
-    const expiresAt = new Date(
-      this.deps.clock.now().getTime() + this.deps.config.historyTtlDays * 86_400_000,
-    );
     try {
-      await this.deps.repository.putCheck(record, expiresAt);
+      await recordAndAnnounce(
+        {
+          repository: this.deps.repository,
+          events: this.deps.events,
+          historyTtlDays: this.deps.config.historyTtlDays,
+          now: this.deps.clock.now(),
+        },
+        credential,
+        credential.monitor.lastCheckId ?? `v${credential.version}`,
+        trigger,
+      );
     } catch (error) {
       this.deps.onHandledError?.('write a check history entry', error);
     }

@@ -29,6 +29,7 @@ export const FRESH_MONITOR: MonitorState = {
   inconclusiveStreak: 0,
   invalidChecks: 0,
   lastCheckId: null,
+  lastStatusBefore: null,
 };
 
 export interface Transition {

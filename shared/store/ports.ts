@@ -1,4 +1,5 @@
 import type { CheckRecord, Credential, CredentialStatus, Page } from '../domain/credential.ts';
+import type { CredentialEvent, RevalidationMessage } from '../domain/events.ts';
 import { TABLE_LAYOUT } from './table-layout.ts';
 
 /** The secret fields of one credential, e.g. `{ apiKey: "…" }`. */
@@ -99,4 +100,16 @@ export function dueShardOf(tenantId: string, id: string): number {
 /** The time, injectable so tests control it. */
 export interface Clock {
   now(): Date;
+}
+
+/** Where credval announces checks and status changes (EventBridge on AWS; a file and webhook locally). */
+export interface EventPublisher {
+  /** Publishes in order; throws StorageError when the events could not be delivered. */
+  publish(events: CredentialEvent[]): Promise<void>;
+}
+
+/** The revalidation queue (SQS on AWS; in process locally). */
+export interface RevalidationQueue {
+  /** Enqueues messages (any number; adapters batch them). */
+  send(messages: RevalidationMessage[]): Promise<void>;
 }

@@ -84,6 +84,7 @@ export function credential(overrides: Partial<Credential> = {}): Credential {
       inconclusiveStreak: 0,
       invalidChecks: 0,
       lastCheckId: 'v1',
+      lastStatusBefore: 'valid',
     },
     ...overrides,
   };

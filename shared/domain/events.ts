@@ -1,0 +1,59 @@
+import { CredentialStatus } from './credential.ts';
+import { Reason, Verdict } from './report.ts';
+import { z } from './zod.ts';
+
+/** EventBridge `source` of everything credval publishes. */
+export const EVENT_SOURCE = 'credval';
+
+/** Published after every check (DESIGN.md section 9). No secret and no vendor body, by construction. */
+export const CredentialChecked = z.object({
+  tenantId: z.string(),
+  credentialId: z.string(),
+  connector: z.string(),
+  /** Same for a redelivered check: consumers deduplicate on it. */
+  checkId: z.string(),
+  verdict: Verdict,
+  reason: Reason.nullable(),
+  status: CredentialStatus,
+  checkedAt: z.string(),
+});
+export type CredentialChecked = z.infer<typeof CredentialChecked>;
+
+/** Published when a check changes the stored status. */
+export const CredentialStatusChanged = z.object({
+  tenantId: z.string(),
+  credentialId: z.string(),
+  connector: z.string(),
+  from: CredentialStatus.nullable(),
+  to: CredentialStatus,
+  reason: Reason.nullable(),
+  checkedAt: z.string(),
+  checkId: z.string(),
+});
+export type CredentialStatusChanged = z.infer<typeof CredentialStatusChanged>;
+
+/** Sent by a consumer whose own call with the credential was refused (inbound). */
+export const RevalidationRequested = z.object({
+  tenantId: z.string().min(1).max(64),
+  credentialId: z.string().min(1).max(64),
+  reason: z.string().max(500).optional(),
+});
+export type RevalidationRequested = z.infer<typeof RevalidationRequested>;
+
+export type CredentialEvent =
+  | { detailType: 'CredentialChecked'; detail: CredentialChecked }
+  | { detailType: 'CredentialStatusChanged'; detail: CredentialStatusChanged };
+
+/** A request to re-check one credential, as queued for the worker. */
+export const RevalidationMessage = z.object({
+  tenantId: z.string().min(1),
+  credentialId: z.string().min(1),
+  /** The version the request is about; a newer stored version means a user change came first. */
+  version: z.number().int().positive().nullable(),
+  /** Deterministic per scheduled check, so a redelivered message is recognised. */
+  checkId: z.string().min(1),
+  trigger: z.enum(['schedule', 'event']),
+  /** For logs: what asked for it (the sweep, a secret change, a consumer). */
+  cause: z.string().max(200),
+});
+export type RevalidationMessage = z.infer<typeof RevalidationMessage>;
