@@ -80,11 +80,14 @@ function parsePart<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
       if (issue.code === 'unrecognized_keys') {
         const names = issue.keys.map((k) => (/^[A-Za-z][A-Za-z_]{0,30}$/.test(k) ? k : '(name not shown)'));
         return {
-          field: [where, ...issue.path].filter(Boolean).join('.') || null,
+          field: [where, ...issue.path].filter((p) => p !== '').join('.') || null,
           message: `unknown field(s) ${names.join(', ')}`,
         };
       }
-      return { field: [where, ...issue.path].filter(Boolean).join('.') || null, message: issue.message };
+      return {
+        field: [where, ...issue.path].filter((p) => p !== '').join('.') || null,
+        message: issue.message,
+      };
     }),
   );
 }

@@ -106,15 +106,15 @@ export class EventBridgePublisher implements EventPublisher {
 
   /** One PutEvents call; returns the entries it rejected, with the error code of each. */
   private async put(entries: PutEventsRequestEntry[]): Promise<{ entry: PutEventsRequestEntry; code: string }[]> {
-    let output: { FailedEntryCount?: number; Entries?: PutEventsResultEntry[] };
+    let output: { FailedEntryCount?: number; Entries?: PutEventsResultEntry[] } | undefined;
     try {
       output = await this.client.send(new PutEventsCommand({ Entries: entries }));
     } catch (error) {
       throw new StorageError(`EventBridge PutEvents failed (${awsErrorName(error)}).`, { cause: error });
     }
-    const failedCount = output.FailedEntryCount ?? 0;
+    const failedCount = output?.FailedEntryCount ?? 0;
     if (failedCount === 0) return [];
-    const results = output.Entries ?? [];
+    const results = output?.Entries ?? [];
     const failed = entries.flatMap((entry, index) => {
       const result = results[index];
       // Result entries are in request order; one with an ErrorCode (or none at all) was not accepted.

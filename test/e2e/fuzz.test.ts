@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, type ApiAnswer, api, startServerProcess } from '../helpers/local-server.ts';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
-const NUM_RUNS = 70;
+const NUM_RUNS = 100;
 const TIMEOUT_MS = 40_000;
 
 /** Destinations the server refuses before connecting, or loopback port 1 (refused by the kernel). */
@@ -124,108 +124,141 @@ const connectorName = fc.oneof(
   fc.constantFrom('Dolibarr', ' odoo', 'sap', ''),
   anything,
 );
-const extraKeys = fc.option(
+/** Usually a value that fits its place, sometimes anything at all. */
+const mostly = <T>(good: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 9, arbitrary: good }, { weight: 1, arbitrary: anything });
+/** Now and then, unknown keys next to the known ones. */
+const extraKeys = fc.oneof(
+  { weight: 5, arbitrary: fc.constant(null) },
   fc.dictionary(fc.oneof(text, fc.constantFrom('__proto__', 'constructor')), json, { maxKeys: 2 }),
 );
 const withExtra = <T extends Record<string, unknown>>(base: fc.Arbitrary<T>) =>
   fc.tuple(base, extraKeys).map(([b, extra]) => (extra ? { ...extra, ...b } : b));
+const secretText = text.map((s) => `fuzz-secret-${s}`);
+const word = fc.string({ minLength: 1, maxLength: 30 });
 
 const dolibarrFields = fc.record(
   {
-    baseUrl: urlValue,
-    apiKey: secret,
-    entity: fc.oneof(fc.nat({ max: 1e10 }).map(String), fc.nat(), anything),
+    baseUrl: mostly(blockedUrl),
+    apiKey: mostly(secretText),
+    entity: fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 1e10 }).map(String) }, fc.nat(), anything),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['baseUrl', 'apiKey'] },
 );
-const odooFields = fc.record(
-  { serverUrl: urlValue, database: anything, username: anything, password: secret },
-  { requiredKeys: [] },
-);
+const odooFields = fc.record({
+  serverUrl: mostly(blockedUrl),
+  database: mostly(word),
+  username: mostly(fc.oneof(word, fc.emailAddress())),
+  password: mostly(secretText),
+});
 const precoroFields = fc.record(
   {
-    apiToken: secret,
-    email: fc.oneof(fc.constantFrom('buyer@example.com', 'a@b.co'), anything),
-    region: fc.oneof(fc.constantFrom('com', 'us', 'US', 'app.precoro.us', 'international', ''), anything),
+    apiToken: mostly(secretText),
+    email: mostly(fc.constantFrom('buyer@example.com', 'a@b.co', 'x.y+z@sub.example.org')),
+    region: mostly(fc.constantFrom('com', 'us', 'US', 'app.precoro.us', 'international', '')),
     apiUrl: urlValue,
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['apiToken', 'email'] },
 );
-const fields = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.oneof(withExtra(dolibarrFields), withExtra(odooFields), withExtra(precoroFields)),
-  },
+/** Any fields at all, including the wrong connector's and missing ones. */
+const looseFields = fc.oneof(
+  fc.record(
+    { baseUrl: urlValue, apiKey: secret, serverUrl: urlValue, password: secret, apiToken: secret },
+    { requiredKeys: [] },
+  ),
   json,
 );
-const requirement = fc.record(
-  {
-    resource: fc.oneof(fc.constantFrom('thirdparties', 'res.partner', 'purchaseorders', 'users'), anything),
-    access: fc.oneof(fc.array(fc.oneof(fc.constantFrom('read', 'write'), anything), { maxLength: 3 }), json),
-  },
-  { requiredKeys: [] },
+const requirement = fc.record({
+  resource: mostly(fc.oneof(fc.constantFrom('thirdparties', 'res.partner', 'purchaseorders', 'users'), word)),
+  access: mostly(fc.subarray(['read', 'write'] as string[], { minLength: 1 })),
+});
+const requirements = fc.oneof(
+  { weight: 8, arbitrary: fc.array(requirement, { maxLength: 3 }) },
+  fc.array(requirement, { minLength: 51, maxLength: 52 }),
+  json,
 );
-const requirements = fc.oneof(fc.array(requirement, { maxLength: 3 }), json);
+/** A check request: mostly well-formed for one connector, sometimes mismatched or loose. */
+const checkRequest = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({ connector: fc.constant('dolibarr'), fields: withExtra(dolibarrFields) }),
+  },
+  { weight: 3, arbitrary: fc.record({ connector: fc.constant('odoo'), fields: withExtra(odooFields) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ connector: fc.constant('precoro'), fields: withExtra(precoroFields) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ connector: connectorName, fields: looseFields }, { requiredKeys: [] }),
+  },
+);
+const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+/** Drops the undefined members (absent keys). */
+const present = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 const validateBody = fc.oneof(
   {
-    weight: 4,
+    weight: 6,
     arbitrary: withExtra(
-      fc.record(
-        { connector: connectorName, fields, requirements },
-        { requiredKeys: ['connector', 'fields'] },
-      ),
+      fc
+        .tuple(checkRequest, optional(requirements))
+        .map(([check, reqs]) => present({ ...check, requirements: reqs })),
     ),
   },
   json,
 );
 const createBody = fc.oneof(
   {
-    weight: 4,
+    weight: 6,
     arbitrary: withExtra(
-      fc.record(
-        {
-          connector: connectorName,
-          name: fc.oneof(text, unicode, json),
-          description: fc.oneof(text, unicode, json),
-          fields,
-          requirements,
-          allowUnverified: fc.oneof({ weight: 3, arbitrary: fc.boolean() }, json),
-        },
-        { requiredKeys: ['connector', 'name', 'fields'] },
-      ),
+      fc
+        .tuple(
+          checkRequest,
+          optional(requirements),
+          mostly(word),
+          optional(fc.oneof(text, unicode, json)),
+          optional(fc.oneof({ weight: 4, arbitrary: fc.boolean() }, json)),
+        )
+        .map(([check, reqs, name, description, allowUnverified]) =>
+          present({ ...check, requirements: reqs, name, description, allowUnverified }),
+        ),
     ),
   },
   json,
 );
-const patchBody = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: withExtra(
+/** One change a PATCH may carry: rename, edit a field, rotate a secret, clear a field, change requirements. */
+const patchChange = fc.oneof(
+  fc.record({ name: mostly(word) }),
+  fc.record({ description: fc.oneof(text, unicode, json) }),
+  fc.record({
+    fields: fc.oneof(
+      fc.record({ baseUrl: fc.oneof(blockedUrl, fc.constant(null)) }),
+      fc.record({ serverUrl: fc.oneof(blockedUrl, fc.constant(null)) }),
+      fc.record({ entity: fc.oneof(fc.nat().map(String), fc.nat(), fc.constant(null), fc.constant('')) }),
+      fc.record({ apiKey: fc.oneof(secretText, fc.constant(null), fc.constant('')) }),
+      fc.record({ password: fc.oneof(secretText, fc.constant(null)) }),
+      fc.record({ database: mostly(word), username: mostly(word) }, { requiredKeys: [] }),
       fc.record(
-        {
-          name: fc.oneof(text, unicode, json),
-          description: fc.oneof(text, unicode, json),
-          fields: fc.oneof(
-            fc.record(
-              {
-                baseUrl: urlValue,
-                serverUrl: urlValue,
-                apiKey: fc.oneof(secret, fc.constant(null)),
-                password: fc.oneof(secret, fc.constant(null)),
-                entity: fc.oneof(fc.nat().map(String), fc.nat(), fc.constant(null)),
-                database: anything,
-                username: anything,
-              },
-              { requiredKeys: [] },
-            ),
-            json,
-          ),
-          requirements,
-          allowUnverified: fc.oneof({ weight: 3, arbitrary: fc.boolean() }, json),
-        },
+        { baseUrl: urlValue, serverUrl: urlValue, apiKey: secret, password: secret, apiUrl: urlValue },
         { requiredKeys: [] },
       ),
+      json,
+    ),
+  }),
+  fc.record({ requirements }),
+);
+const patchBody = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: withExtra(
+      fc
+        .tuple(
+          fc.array(patchChange, { minLength: 1, maxLength: 3 }),
+          optional(fc.oneof({ weight: 4, arbitrary: fc.boolean() }, json)),
+        )
+        .map(([changes, allowUnverified]) => present({ ...Object.assign({}, ...changes), allowUnverified })),
     ),
   },
   json,
@@ -264,9 +297,11 @@ const ifMatch = fc.option(
     fc.nat({ max: 20 }).map((n) => `"${n}"`),
     fc.constantFrom('*', 'W/"1"', '"999999999999"', '"1", "2"'),
   ),
+  { freq: 3 },
 );
 const idempotencyKey = fc.option(
   fc.oneof(headerValue, fc.constantFrom('k'.repeat(256), 'fixed-key-1', 'fixed-key-2')),
+  { freq: 2 },
 );
 /** Path segments: mostly encoded, sometimes raw (broken percent-encoding included). */
 const idSegment = fc.oneof(

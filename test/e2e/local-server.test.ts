@@ -378,6 +378,14 @@ describe('credval serve over HTTP', () => {
           { field: 'connector', message: 'unknown connector "sap" (known: dolibarr, odoo, precoro)' },
         ]);
 
+      const badRequirement = await asA('/validations', {
+        body: { ...valid, requirements: [{ resource: 'thirdparties', access: ['delete'] }] },
+      });
+      expectProblem(badRequirement, 400, 'invalid_input');
+      expect(badRequirement.json.issues).toEqual([
+        { field: 'requirements.0.access.0', message: expect.any(String) },
+      ]);
+
       const missingKey = await asA('/validations', {
         body: { connector: 'dolibarr', fields: { baseUrl: dol.url } },
       });

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../shared/connectors/check.ts';
+import type { Credential } from '../../shared/domain/credential.ts';
+import type { CredentialEvent, RevalidationMessage } from '../../shared/domain/events.ts';
+import { createGuardedClient } from '../../shared/net/guarded-client.ts';
+import type { GuardedClient } from '../../shared/net/types.ts';
+import { ServiceConfig } from '../../shared/service/config.ts';
+import { Revalidation } from '../../shared/service/revalidation.ts';
+import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
+import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  ensureCredentialsTable,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../shared/store/local-dynamo.ts';
+import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
+import type { RevalidationQueue } from '../../shared/store/ports.ts';
+import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+import { type OdooSimulator, startOdooSimulator } from '../simulators/odoo.ts';
+import { type PrecoroSimulator, startPrecoroSimulator } from '../simulators/precoro.ts';
+
+const PER_VENDOR = 334;
+const DUE_EVERY = 10; // 7 of every 10 credentials are due at the first sweep
+const REVOKE_EVERY = 11;
+const T0 = Date.parse('2026-11-23T12:00:00Z');
+const MIN = 60_000;
+
+class ArrayQueue implements RevalidationQueue {
+  readonly messages: RevalidationMessage[] = [];
+  sends = 0;
+  async send(messages: RevalidationMessage[]): Promise<void> {
+    this.sends += 1;
+    this.messages.push(...messages);
+  }
+}
+
+describe('revalidation at scale: 1,000 credentials over three vendor simulators', () => {
+  let dynamo: LocalDynamo;
+  let repository: DynamoCredentialRepository;
+  let secrets: MemorySecretStore;
+  let dolibarr: DolibarrSimulator;
+  let odoo: OdooSimulator;
+  let precoro: PrecoroSimulator;
+  let client: GuardedClient;
+  const queue = new ArrayQueue();
+  const events: CredentialEvent[] = [];
+  let now = T0;
+  let revalidation: Revalidation;
+  const all: Credential[] = [];
+  const revoked = new Set<string>();
+  const dueAtStart = new Set<string>();
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    await ensureCredentialsTable(createDynamoClient(dynamo.endpoint), 'credval-revalidation');
+    repository = new DynamoCredentialRepository({
+      client: createDocumentClient(dynamo.endpoint),
+      tableName: 'credval-revalidation',
+    });
+    secrets = new MemorySecretStore();
+    const ids = Array.from({ length: PER_VENDOR }, (_, i) => i);
+    dolibarr = await startDolibarrSimulator({
+      users: ids.map((i) => ({
+        id: i + 10,
+        login: `svc${i}`,
+        apiKey: `dolibarr-key-${i}-0123456789`,
+        rights: ['societe.lire'],
+      })),
+      failureDelayMs: 200, // the real vendor sleeps 1 s; shorter here to keep the suite fast
+    });
+    odoo = await startOdooSimulator({
+      version: '19.0',
+      databases: {
+        acme: {
+          users: ids.map((i) => ({
+            uid: i + 10,
+            login: `bot${i}@example.com`,
+            password: `pw-${i}`,
+            kind: 'internal' as const,
+            apiKeys: [{ key: `odoo-key-${i}-`.padEnd(40, 'x') }],
+          })),
+        },
+      },
+    });
+    precoro = await startPrecoroSimulator({
+      accounts: ids.map((i) => ({ token: `precoro-token-${i}-abcdef`, email: `buyer${i}@example.com` })),
+    });
+    client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
+
+    const config = ServiceConfig.parse({ invalidConfirmAfterMs: 5 * MIN, checkIntervalMs: 6 * 3_600_000 });
+    revalidation = new Revalidation({
+      repository,
+      secrets,
+      queue,
+      events: { publish: async (batch) => void events.push(...batch) },
+      check: (check) => runCheck(check, { client }),
+      clock: { now: () => new Date(now) },
+      config,
+    });
+
+    const make = (
+      i: number,
+      connector: string,
+      fields: Record<string, string>,
+      secret: Record<string, string>,
+    ) => {
+      const id = `${connector}-${i}`;
+      const due = i % DUE_EVERY < 7;
+      const credential: Credential = {
+        tenantId: `tenant-${i % 7}`,
+        id,
+        connector,
+        name: id,
+        description: '',
+        fields,
+        requirements: connector === 'odoo' ? [{ resource: 'res.partner', access: ['read'] }] : [],
+        status: 'valid',
+        lastCheck: null,
+        version: 1,
+        createdAt: new Date(T0 - 86_400_000).toISOString(),
+        updatedAt: new Date(T0 - 86_400_000).toISOString(),
+        nextCheckAt: new Date(due ? T0 - (i % 50) * MIN : T0 + 3 * 3_600_000).toISOString(),
+        secretName: `credval/tenant-${i % 7}/${id}`,
+        monitor: FRESH_MONITOR,
+      };
+      return { credential, secret, due };
+    };
+    const records = ids
+      .flatMap((i) => [
+        make(i, 'dolibarr', { baseUrl: dolibarr.url }, { apiKey: `dolibarr-key-${i}-0123456789` }),
+        make(
+          i,
+          'odoo',
+          { serverUrl: odoo.url, database: 'acme', username: `bot${i}@example.com` },
+          { password: `odoo-key-${i}-`.padEnd(40, 'x') },
+        ),
+        make(
+          i,
+          'precoro',
+          { email: `buyer${i}@example.com`, apiUrl: precoro.url },
+          { apiToken: `precoro-token-${i}-abcdef` },
+        ),
+      ])
+      .slice(0, 1000);
+    for (const { credential, secret, due } of records) {
+      all.push(credential);
+      if (due) dueAtStart.add(credential.id);
+      await repository.create(credential);
+      await secrets.create(credential.secretName, secret, {
+        requestToken: `${credential.id}`.padEnd(32, '0'),
+        tags: { tenantId: credential.tenantId, credentialId: credential.id, connector: credential.connector },
+      });
+    }
+    // Revoke some keys in the vendors themselves.
+    ids
+      .filter((i) => i % REVOKE_EVERY === 0)
+      .forEach((i) => {
+        dolibarr.revokeKey(`svc${i}`);
+        odoo.revokeApiKey('acme', `odoo-key-${i}-`.padEnd(40, 'x'));
+        precoro.revokeToken(`precoro-token-${i}-abcdef`);
+        for (const c of ['dolibarr', 'odoo', 'precoro'])
+          if (all.some((x) => x.id === `${c}-${i}`)) revoked.add(`${c}-${i}`);
+      });
+  }, 120_000);
+
+  afterAll(async () => {
+    await client.close();
+    await Promise.all([dolibarr.close(), odoo.close(), precoro.close()]);
+    await dynamo.close();
+  });
+
+  /** Delivers queued messages in SQS-sized batches, the batch's items in parallel, as the Lambda would. */
+  async function drain(): Promise<Map<string, number>> {
+    const outcomes = new Map<string, number>();
+    while (queue.messages.length > 0) {
+      const batch = queue.messages.splice(0, 10);
+      const results = await Promise.all(batch.map((m) => revalidation.work(m)));
+      for (const r of results) outcomes.set(r, (outcomes.get(r) ?? 0) + 1);
+    }
+    return outcomes;
+  }
+
+  it('the first sweep queues exactly the due credentials; nothing flips on a first rejection', async () => {
+    const sweep = await revalidation.sweep();
+    expect(sweep.due).toBe(dueAtStart.size);
+    expect(sweep.queued).toBe(dueAtStart.size);
+    expect(new Set(queue.messages.map((m) => m.credentialId))).toEqual(dueAtStart);
+    // Queued in batches of at most one page each, not one call per credential.
+    expect(queue.sends).toBeLessThanOrEqual(16 * Math.ceil(dueAtStart.size / 16 / 100 + 1));
+
+    const outcomes = await drain();
+    expect(outcomes.get('checked')).toBe(dueAtStart.size);
+    for (const sim of [dolibarr, odoo, precoro]) expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(4);
+    expect(precoro.violations).toEqual([]);
+    expect(events.filter((e) => e.detailType === 'CredentialChecked')).toHaveLength(dueAtStart.size);
+    expect(events.filter((e) => e.detailType === 'CredentialStatusChanged')).toEqual([]);
+    const rejected = events.filter(
+      (e) => e.detailType === 'CredentialChecked' && e.detail.verdict === 'invalid',
+    );
+    expect(new Set(rejected.map((e) => e.detail.credentialId))).toEqual(
+      new Set([...revoked].filter((id) => dueAtStart.has(id))),
+    );
+  }, 120_000);
+
+  it('a second sweep after INVALID_CONFIRM_AFTER re-checks only the rejected ones and flips exactly those', async () => {
+    events.length = 0;
+    now = T0 + 6 * MIN; // confirmation due (5 min, jittered by at most 10 %)
+    const before = new Map(
+      (await Promise.all(all.map((c) => repository.get(c.tenantId, c.id)))).map((c) => [c?.id, c]),
+    );
+    const sweep = await revalidation.sweep();
+    const expected = new Set([...revoked].filter((id) => dueAtStart.has(id)));
+    expect(new Set(queue.messages.map((m) => m.credentialId))).toEqual(expected);
+    expect(sweep.queued).toBe(expected.size);
+    await drain();
+
+    const flips = events.filter((e) => e.detailType === 'CredentialStatusChanged');
+    expect(flips).toHaveLength(expected.size);
+    expect(new Set(flips.map((e) => e.detail.credentialId))).toEqual(expected);
+    for (const e of flips)
+      expect(e.detail).toMatchObject({ from: 'valid', to: 'invalid', reason: 'invalid_credentials' });
+
+    for (const credential of all) {
+      const after = await repository.get(credential.tenantId, credential.id);
+      if (expected.has(credential.id)) expect(after?.status).toBe('invalid');
+      else {
+        expect(after?.status).toBe('valid');
+        expect(after?.version).toBe(before.get(credential.id)?.version); // untouched
+      }
+    }
+    for (const sim of [dolibarr, odoo, precoro]) expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(4);
+  }, 120_000);
+
+  it('keeps one history entry per check', async () => {
+    const sample = [...revoked].filter((id) => dueAtStart.has(id)).slice(0, 5);
+    for (const id of sample) {
+      const c = all.find((x) => x.id === id) as Credential;
+      const history = await repository.listChecks(c.tenantId, c.id, { limit: 10 });
+      expect(history.items.map((h) => `${h.statusBefore}->${h.statusAfter}`)).toEqual([
+        'valid->invalid',
+        'valid->valid',
+      ]);
+    }
+  });
+});
