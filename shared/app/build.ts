@@ -3,7 +3,9 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { runCheck } from '../connectors/check.ts';
 import type { HttpDeps } from '../http/route.ts';
@@ -11,9 +13,18 @@ import { createGuardedClient } from '../net/guarded-client.ts';
 import type { GuardedClient } from '../net/types.ts';
 import { ServiceConfig } from '../service/config.ts';
 import { type Checker, CredentialService } from '../service/credential-service.ts';
+import { Revalidation } from '../service/revalidation.ts';
 import { DynamoCredentialRepository } from '../store/dynamo-credential-repository.ts';
-import type { Clock, CredentialRepository, SecretStore } from '../store/ports.ts';
+import { EventBridgePublisher } from '../store/eventbridge-publisher.ts';
+import type {
+  Clock,
+  CredentialRepository,
+  EventPublisher,
+  RevalidationQueue,
+  SecretStore,
+} from '../store/ports.ts';
 import { SecretsManagerSecretStore } from '../store/secrets-manager-secret-store.ts';
+import { SqsRevalidationQueue } from '../store/sqs-queue.ts';
 import { TABLE_LAYOUT } from '../store/table-layout.ts';
 import type { Environment } from './environment.ts';
 
@@ -22,6 +33,10 @@ export interface Storage {
   repository: CredentialRepository;
   secrets: SecretStore;
   idempotencyStore?: BasePersistenceLayer;
+  /** Where checks and status changes are announced. */
+  events?: EventPublisher;
+  /** Where re-checks are queued. */
+  queue?: RevalidationQueue;
 }
 
 /** The shared idempotency records for `Idempotency-Key`, in the credentials table (their own partition). */
@@ -51,6 +66,22 @@ export function awsStorage(env: Environment): Storage {
       ...(env.KMS_KEY_ID ? { kmsKeyId: env.KMS_KEY_ID } : {}),
     }),
     idempotencyStore: idempotencyStoreFor(dynamo, env.TABLE_NAME),
+    ...(env.EVENT_BUS_NAME
+      ? {
+          events: new EventBridgePublisher({
+            client: new EventBridgeClient({ ...region, ...endpoint }),
+            busName: env.EVENT_BUS_NAME,
+          }),
+        }
+      : {}),
+    ...(env.QUEUE_URL
+      ? {
+          queue: new SqsRevalidationQueue({
+            client: new SQSClient({ ...region, ...endpoint }),
+            queueUrl: env.QUEUE_URL,
+          }),
+        }
+      : {}),
   };
 }
 
@@ -81,13 +112,8 @@ export function buildHttpDeps(
     secrets: storage.secrets,
     check: meteredChecker(client, metrics),
     clock: options.clock ?? { now: () => new Date() },
-    config: ServiceConfig.parse({
-      secretPrefix: env.SECRET_PREFIX,
-      checkIntervalMs: env.CHECK_INTERVAL,
-      invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
-      historyTtlDays: env.HISTORY_TTL_DAYS,
-      deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
-    }),
+    config: serviceConfigOf(env),
+    ...(storage.events ? { events: storage.events } : {}),
     onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
   });
   return {
@@ -99,4 +125,38 @@ export function buildHttpDeps(
     client,
     ...(storage.idempotencyStore ? { idempotencyStore: storage.idempotencyStore } : {}),
   };
+}
+
+/** The service tunables from the environment. */
+export function serviceConfigOf(env: Environment) {
+  return ServiceConfig.parse({
+    secretPrefix: env.SECRET_PREFIX,
+    checkIntervalMs: env.CHECK_INTERVAL,
+    invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
+    historyTtlDays: env.HISTORY_TTL_DAYS,
+    deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
+  });
+}
+
+/** Revalidation (sweep and worker) over the given storage, queue and event publisher. */
+export function buildRevalidation(
+  env: Environment,
+  storage: Storage & { queue: RevalidationQueue; events: EventPublisher },
+  options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
+): { revalidation: Revalidation; logger: Logger; metrics: Metrics; client: GuardedClient } {
+  const logger = options.logger ?? new Logger({ serviceName: 'credval', logLevel: env.LOG_LEVEL });
+  const metrics = options.metrics ?? new Metrics({ namespace: 'credval', serviceName: 'credval' });
+  const client =
+    options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+  const revalidation = new Revalidation({
+    repository: storage.repository,
+    secrets: storage.secrets,
+    queue: storage.queue,
+    events: storage.events,
+    check: meteredChecker(client, metrics),
+    clock: options.clock ?? { now: () => new Date() },
+    config: serviceConfigOf(env),
+    onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
+  });
+  return { revalidation, logger, metrics, client };
 }

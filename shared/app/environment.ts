@@ -27,6 +27,9 @@ export const Environment = z.object({
     .regex(/^[A-Za-z0-9/_+=.@-]{1,100}$/, 'letters, digits and /_+=.@- only')
     .default('credval'),
   KMS_KEY_ID: z.string().optional(),
+  /** Revalidation queue (SQS URL) and event bus (EventBridge name), on AWS. */
+  QUEUE_URL: z.url().optional(),
+  EVENT_BUS_NAME: z.string().optional(),
   AWS_REGION: z.string().optional(),
   AWS_ENDPOINT_URL: z.url().optional(),
   EGRESS_ALLOW: z

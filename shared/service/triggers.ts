@@ -158,7 +158,10 @@ function targetOf(envelope: Envelope, options: TriggerOptions): Target | null {
   return null;
 }
 
-function withCause(credential: { tenantId: string; credentialId: string } | null, cause: string): Target | null {
+function withCause(
+  credential: { tenantId: string; credentialId: string } | null,
+  cause: string,
+): Target | null {
   return credential ? { ...credential, cause } : null;
 }
 
@@ -200,7 +203,8 @@ function fromLabelUpdated(envelope: Envelope, options: TriggerOptions): Target |
   // Custom labels move too; only AWSCURRENT changes the value a check reads.
   if (!parsed.success || parsed.data.labelUpdated !== AWSCURRENT) return null;
   const resource = envelope.resources?.[0];
-  const secretId = parsed.data.name ?? (SecretId.safeParse(resource).success ? (resource as string) : undefined);
+  const secretId =
+    parsed.data.name ?? (SecretId.safeParse(resource).success ? (resource as string) : undefined);
   if (secretId === undefined) return null;
   return withCause(
     credentialOfSecret(secretId, options.secretPrefix),

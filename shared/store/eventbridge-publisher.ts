@@ -105,7 +105,9 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   /** One PutEvents call; returns the entries it rejected, with the error code of each. */
-  private async put(entries: PutEventsRequestEntry[]): Promise<{ entry: PutEventsRequestEntry; code: string }[]> {
+  private async put(
+    entries: PutEventsRequestEntry[],
+  ): Promise<{ entry: PutEventsRequestEntry; code: string }[]> {
     let output: { FailedEntryCount?: number; Entries?: PutEventsResultEntry[] } | undefined;
     try {
       output = await this.client.send(new PutEventsCommand({ Entries: entries }));

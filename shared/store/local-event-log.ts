@@ -241,6 +241,7 @@ export class LocalEventLog implements EventPublisher {
 }
 
 function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`LocalEventLog: ${name} must be an integer ≥ 0.`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`LocalEventLog: ${name} must be an integer ≥ 0.`);
   return value;
 }

@@ -111,7 +111,9 @@ export class SqsRevalidationQueue implements RevalidationQueue {
   private async sendBatch(entries: SendMessageBatchRequestEntry[]): Promise<BatchResultErrorEntry[]> {
     let output: { Failed?: BatchResultErrorEntry[]; Successful?: { Id?: string }[] } | undefined;
     try {
-      output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      output = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      );
     } catch (error) {
       throw new StorageError(`SQS SendMessageBatch failed (${awsErrorName(error)}).`, { cause: error });
     }

@@ -6,7 +6,13 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, api, type ServerProcess, startServerProcess } from '../helpers/local-server.ts';
+import {
+  type Api,
+  api,
+  HOOK_TIMEOUT_MS,
+  type ServerProcess,
+  startServerProcess,
+} from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 import { dolibarrRecordedConfig } from '../simulators/fixtures.ts';
 
@@ -45,13 +51,13 @@ beforeAll(async () => {
     startDolibarrSimulator(config),
     mkdtemp(join(tmpdir(), 'credval-e2e-restart-')),
   ]);
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const server of servers) await server.stop();
   await dol?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+}, HOOK_TIMEOUT_MS);
 
 describe('credval serve restarted on the same DATA_DIR', () => {
   it('keeps credentials, history, secrets, idempotency records and the generated token', async () => {
@@ -156,7 +162,7 @@ describe('credval serve restarted on the same DATA_DIR', () => {
     const files = await allFiles(dataDir);
     expect(files.length).toBeGreaterThan(5);
     expect(files.filter((f) => f.bytes.includes(CANARY)).map((f) => f.path)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 function expectAuthorized(answer: { status: number }) {

@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'credval.js');
-const START_TIMEOUT_MS = 15_000;
+const START_TIMEOUT_MS = 30_000;
 const KILL_AFTER_MS = 5_000;
+/** For beforeAll/afterAll hooks that start or stop a server: a start takes ~1 s, far more on a busy machine. */
+export const HOOK_TIMEOUT_MS = 60_000;
 
 export interface ServerProcess {
   /** e.g. http://127.0.0.1:40123 */

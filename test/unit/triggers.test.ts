@@ -251,14 +251,20 @@ describe('revalidationFromEvent: garbage and missing fields', () => {
     ['detail', (e: Record<string, unknown>) => delete e.detail],
     ['detail.eventName', (e: { detail: Record<string, unknown> }) => delete e.detail.eventName],
     ['detail.eventSource', (e: { detail: Record<string, unknown> }) => delete e.detail.eventSource],
-    ['detail.requestParameters and responseElements', (e: { detail: Record<string, unknown> }) => {
-      e.detail.requestParameters = null;
-      e.detail.responseElements = null;
-    }],
-    ['secretId not a string', (e: { detail: Record<string, unknown> }) => {
-      e.detail.requestParameters = { secretId: { name: NAME } };
-      e.detail.responseElements = null;
-    }],
+    [
+      'detail.requestParameters and responseElements',
+      (e: { detail: Record<string, unknown> }) => {
+        e.detail.requestParameters = null;
+        e.detail.responseElements = null;
+      },
+    ],
+    [
+      'secretId not a string',
+      (e: { detail: Record<string, unknown> }) => {
+        e.detail.requestParameters = { secretId: { name: NAME } };
+        e.detail.responseElements = null;
+      },
+    ],
   ])('a CloudTrail event without %s is ignored', (_, change) => {
     const event = fixture('cloudtrail-put-secret-value');
     change(event as never);
@@ -276,11 +282,13 @@ describe('revalidationFromEvent: garbage and missing fields', () => {
       fc.property(
         fc.oneof(
           fc.anything(),
-          fc.constantFrom(...base).chain((event) =>
-            fc.record({ key: fc.constantFrom(...Object.keys(event.detail)), value: fc.jsonValue() }).map(
-              ({ key, value }) => ({ ...event, detail: { ...event.detail, [key]: value } }),
+          fc
+            .constantFrom(...base)
+            .chain((event) =>
+              fc
+                .record({ key: fc.constantFrom(...Object.keys(event.detail)), value: fc.jsonValue() })
+                .map(({ key, value }) => ({ ...event, detail: { ...event.detail, [key]: value } })),
             ),
-          ),
         ),
         (event) => {
           const message = from(event);
@@ -315,7 +323,10 @@ describe('credentialOfSecret', () => {
       credentialOfSecret(`arn:aws:secretsmanager:eu-west-1:111122223333:secret:${NAME}`, 'credval'),
     ).toEqual({ tenantId: TENANT, credentialId: CREDENTIAL });
     expect(
-      credentialOfSecret(`arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:${NAME}-a1B2c3`, 'credval'),
+      credentialOfSecret(
+        `arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:${NAME}-a1B2c3`,
+        'credval',
+      ),
     ).toEqual({ tenantId: TENANT, credentialId: CREDENTIAL });
   });
 
