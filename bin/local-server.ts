@@ -16,6 +16,8 @@ import { startLocalRevalidation } from '../shared/app/local-revalidation.ts';
 import { ROUTES } from '../shared/http/handlers.ts';
 import { HttpError, type HttpResult, problemFor } from '../shared/http/problem.ts';
 import type { HttpEvent } from '../shared/http/route.ts';
+import { createGuardedClient } from '../shared/net/guarded-client.ts';
+import type { Resolver } from '../shared/net/types.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
 import {
   createDocumentClient,
@@ -222,7 +224,11 @@ async function localStorage(
  * an API Gateway payload 2.0 event, bearer tokens stand in for the JWT authorizer, and data lives under
  * DATA_DIR (or in AWS with STORAGE=aws).
  */
-export async function startLocalServer(env: Environment): Promise<LocalServer> {
+export async function startLocalServer(
+  env: Environment,
+  /** For tests: a DNS resolver for the guarded client (e.g. names that rebind to private addresses). */
+  options: { resolver?: Resolver } = {},
+): Promise<LocalServer> {
   const dataDir = resolve(env.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
@@ -248,7 +254,12 @@ export async function startLocalServer(env: Environment): Promise<LocalServer> {
     ...(env.LOCAL_WEBHOOK_URL ? { webhookUrl: env.LOCAL_WEBHOOK_URL } : {}),
     ...(env.LOCAL_WEBHOOK_SECRET ? { webhookSecret: env.LOCAL_WEBHOOK_SECRET } : {}),
   });
-  const deps = buildHttpDeps(env, { ...storage, events, queue });
+  const client = createGuardedClient({
+    egressAllow: env.EGRESS_ALLOW,
+    timeoutMs: env.CHECK_TIMEOUT,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  });
+  const deps = buildHttpDeps(env, { ...storage, events, queue }, { client });
   const { revalidation } = buildRevalidation(
     env,
     { ...storage, events, queue },
@@ -311,6 +322,8 @@ export async function startLocalServer(env: Environment): Promise<LocalServer> {
           ...problem.headers,
           'x-correlation-id': correlationId,
           'x-content-type-options': 'nosniff',
+          // The rest of a refused body is never read: close, or the next request on this socket hangs.
+          ...(problem.statusCode === 413 ? { connection: 'close' } : {}),
         },
       });
     }
