@@ -61,6 +61,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (error instanceof UsageError) io.stderr.write(`\n${USAGE}`);
       return EXIT.usage;
     }
+    if (argv[0] === 'serve') {
+      // Start-up takes no secret input, so its failure can be shown (a locked data dir, a port in use).
+      io.stderr.write(`credval: the server could not start: ${(error as Error)?.message ?? String(error)}\n`);
+      return EXIT.internal;
+    }
     // Never print the error itself: it could carry input. The message is enough to report a bug.
     io.stderr.write('credval: internal error; the check did not complete.\n');
     return EXIT.internal;

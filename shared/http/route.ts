@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -180,7 +179,31 @@ function tenantOf(event: HttpEvent, claim: string): string {
  * resolution from the JWT authorizer, zod validation, and problem+json errors.
  */
 export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteSpec<B, Q>) {
-  const base = async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+  // Idempotency wraps the route's own work, inside the middy stack, so that a replayed answer still goes
+  // through every `after` step (correlation id, CORS, security headers) like a fresh one.
+  const idempotency =
+    spec.idempotent && deps.idempotencyStore
+      ? new IdempotencyConfig({
+          eventKeyJmesPath: 'idempotencyKey',
+          payloadValidationJmesPath: 'body',
+          throwOnNoIdempotencyKey: false,
+          expiresAfterSeconds: 24 * 3600,
+        })
+      : null;
+  const run = idempotency
+    ? makeIdempotent(
+        async (_payload: { idempotencyKey: string | null; body: unknown }, request: RouteRequest<B, Q>) =>
+          spec.run(request),
+        {
+          persistenceStore: deps.idempotencyStore as BasePersistenceLayer,
+          config: idempotency,
+          dataIndexArgument: 0,
+        },
+      )
+    : (_payload: { idempotencyKey: string | null; body: unknown }, request: RouteRequest<B, Q>) =>
+        spec.run(request);
+
+  const base = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const correlationId = correlationIdOf(event);
     const tenantId = spec.auth ? tenantOf(event, deps.tenantClaim) : '';
     deps.logger.appendKeys({ correlation_id: correlationId, ...(tenantId ? { tenant_id: tenantId } : {}) });
@@ -191,7 +214,11 @@ export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteS
       ? parsePart(spec.query, event.queryStringParameters ?? {}, 'query')
       : (undefined as Q);
     const body = spec.body ? parsePart(spec.body, event.body, '') : (undefined as B);
-    return spec.run({ tenantId, id, body, query, headers: event.headers ?? {}, correlationId });
+    idempotency?.registerLambdaContext(context);
+    return run(
+      { idempotencyKey: event.idempotencyKey ?? null, body: event.body },
+      { tenantId, id, body, query, headers: event.headers ?? {}, correlationId },
+    );
   };
 
   const handler = middy<HttpEvent, HttpResult>()
@@ -204,18 +231,6 @@ export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteS
     .use(httpSecurityHeaders())
     .use(problemResponses(deps));
   if (spec.body) handler.use(httpJsonBodyParser());
-  if (spec.idempotent && deps.idempotencyStore) {
-    handler.use(tenantIdempotencyKey(deps)).use(
-      makeHandlerIdempotent({
-        persistenceStore: deps.idempotencyStore,
-        config: new IdempotencyConfig({
-          eventKeyJmesPath: 'idempotencyKey',
-          payloadValidationJmesPath: 'body',
-          throwOnNoIdempotencyKey: false,
-          expiresAfterSeconds: 24 * 3600,
-        }),
-      }),
-    );
-  }
+  if (idempotency) handler.use(tenantIdempotencyKey(deps));
   return handler.handler(base);
 }

@@ -364,7 +364,14 @@ function prepare(request: CheckRequest, trusted = false): PreparedCheck {
       if (trusted)
         throw new StorageError('A stored credential no longer passes validation.', { cause: error });
       throw new InputError(
-        error.issues.map((i) => ({ field: i.field ? `fields.${i.field}` : null, message: i.message })),
+        error.issues.map((i) => ({
+          // Issues about the connector itself or the requirements keep their names; field issues get `fields.`.
+          field:
+            i.field && i.field !== 'connector' && i.field !== 'fields' && !i.field.startsWith('requirements')
+              ? `fields.${i.field}`
+              : i.field,
+          message: i.message,
+        })),
       );
     }
     throw error;

@@ -11,7 +11,9 @@ import {
   type ApiAnswer,
   type ApiRequest,
   api,
-  startServerProcess,, HOOK_TIMEOUT_MS } from '../helpers/local-server.ts';
+  HOOK_TIMEOUT_MS,
+  startServerProcess,
+} from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 import { dolibarrRecordedConfig, odooRecordedConfig } from '../simulators/fixtures.ts';
 import { type OdooSimulator, startOdooSimulator } from '../simulators/odoo.ts';
@@ -272,6 +274,12 @@ describe('credval serve over HTTP', () => {
     // A request target starting with // is a path, not an authority: no route, not a server error.
     expectProblem(await asA('//'), 404, 'not_found');
     expectProblem(await asA('//127.0.0.1/credentials'), 404, 'not_found');
+    // A body over 1 MiB is refused, and the connection stays usable for the next requests.
+    const huge = await asA('/validations', {
+      body: { connector: 'dolibarr', fields: dolFields(`${KEY.dolA}${'x'.repeat(2 << 20)}`) },
+    });
+    expectProblem(huge, 413, 'body_too_large');
+    for (let i = 0; i < 3; i += 1) expect((await anonymous('/health')).status).toBe(200);
     // A path that is not valid percent-encoding is bad input, not a server error.
     expectProblem(await asA('/credentials/%ZZ'), 400, 'invalid_input');
     expectProblem(await asA('/credentials/%E0%A4%A/checks'), 400, 'invalid_input');

@@ -55,8 +55,14 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
   const stdout = () => Buffer.concat(out).toString('utf8');
   const stderr = () => Buffer.concat(err).toString('utf8');
+  // Never outlive the test process, even when a test forgets stop() or the worker dies.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | string | null>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal));
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      resolve(code ?? signal);
+    });
   });
 
   const url = await new Promise<string>((resolve, reject) => {
