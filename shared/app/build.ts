@@ -103,8 +103,8 @@ export function buildHttpDeps(
   storage: Storage,
   options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
 ): HttpDeps & { client: GuardedClient } {
-  const logger = options.logger ?? new Logger({ serviceName: 'credval', logLevel: env.LOG_LEVEL });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'credval', serviceName: 'credval' });
+  const logger = options.logger ?? observability(env).logger;
+  const metrics = options.metrics ?? observability(env).metrics;
   const client =
     options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
   const service = new CredentialService({
@@ -141,22 +141,33 @@ export function serviceConfigOf(env: Environment) {
 /** Revalidation (sweep and worker) over the given storage, queue and event publisher. */
 export function buildRevalidation(
   env: Environment,
-  storage: Storage & { queue: RevalidationQueue; events: EventPublisher },
+  storage: Storage,
   options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
 ): { revalidation: Revalidation; logger: Logger; metrics: Metrics; client: GuardedClient } {
-  const logger = options.logger ?? new Logger({ serviceName: 'credval', logLevel: env.LOG_LEVEL });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'credval', serviceName: 'credval' });
+  const logger = options.logger ?? observability(env).logger;
+  const metrics = options.metrics ?? observability(env).metrics;
   const client =
     options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
   const revalidation = new Revalidation({
     repository: storage.repository,
     secrets: storage.secrets,
-    queue: storage.queue,
-    events: storage.events,
+    ...(storage.queue ? { queue: storage.queue } : {}),
+    ...(storage.events ? { events: storage.events } : {}),
     check: meteredChecker(client, metrics),
     clock: options.clock ?? { now: () => new Date() },
     config: serviceConfigOf(env),
     onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
   });
   return { revalidation, logger, metrics, client };
+}
+
+/** Logger and metrics named by POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (default credval). */
+export function observability(env: Environment): { logger: Logger; metrics: Metrics } {
+  return {
+    logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME, logLevel: env.LOG_LEVEL }),
+    metrics: new Metrics({
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      serviceName: env.POWERTOOLS_SERVICE_NAME,
+    }),
+  };
 }

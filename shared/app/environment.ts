@@ -60,6 +60,8 @@ export const Environment = z.object({
         .filter(Boolean),
     ),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']).default('INFO'),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('credval'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('credval'),
   // Local server only.
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),

@@ -1,7 +1,6 @@
 import type { HttpDeps } from '../http/route.ts';
-import type { Revalidation } from '../service/revalidation.ts';
 import type { RevalidationQueue } from '../store/ports.ts';
-import { awsStorage, buildHttpDeps, buildRevalidation, type Storage } from './build.ts';
+import { awsStorage, buildHttpDeps, buildRevalidation, observability, type Storage } from './build.ts';
 import { type Environment, parseEnvironment } from './environment.ts';
 
 let env: Environment | undefined;
@@ -25,21 +24,18 @@ export function lambdaDeps(): HttpDeps {
   return httpDeps;
 }
 
-/** Revalidation for the sweep and worker functions (needs QUEUE_URL and EVENT_BUS_NAME). */
-export function lambdaRevalidation(): ReturnType<typeof buildRevalidation> & { revalidation: Revalidation } {
+/** Revalidation for the sweep (needs QUEUE_URL) and the worker (needs EVENT_BUS_NAME). */
+export function lambdaRevalidation(): ReturnType<typeof buildRevalidation> {
   const { env, storage } = awsEnvironment();
-  if (!storage.queue || !storage.events) throw new Error('QUEUE_URL and EVENT_BUS_NAME must be set');
-  revalidation ??= buildRevalidation(env, { ...storage, queue: storage.queue, events: storage.events });
+  revalidation ??= buildRevalidation(env, storage);
   return revalidation;
 }
 
-/** The queue and secret prefix for the event trigger function. */
-export function lambdaTrigger(): { queue: RevalidationQueue; secretPrefix: string } & Pick<
-  ReturnType<typeof buildRevalidation>,
-  'logger' | 'metrics'
+/** The queue and secret prefix for the event trigger function: it checks nothing and publishes nothing. */
+export function lambdaTrigger(): { queue: RevalidationQueue; secretPrefix: string } & ReturnType<
+  typeof observability
 > {
   const { env, storage } = awsEnvironment();
   if (!storage.queue) throw new Error('QUEUE_URL must be set');
-  const { logger, metrics } = lambdaRevalidation();
-  return { queue: storage.queue, secretPrefix: env.SECRET_PREFIX, logger, metrics };
+  return { queue: storage.queue, secretPrefix: env.SECRET_PREFIX, ...observability(env) };
 }

@@ -25,8 +25,10 @@ export const DEFAULT_CONCURRENCY = {
 export interface RevalidationDeps {
   repository: CredentialRepository;
   secrets: SecretStore;
-  queue: RevalidationQueue;
-  events: EventPublisher;
+  /** Needed by the sweep only. */
+  queue?: RevalidationQueue;
+  /** Needed by the worker only. */
+  events?: EventPublisher;
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
@@ -106,7 +108,10 @@ export class Revalidation {
             cause: 'sweep',
           });
         }
-        if (messages.length > 0) await this.deps.queue.send(messages);
+        if (messages.length > 0) {
+          if (!this.deps.queue) throw new Error('the sweep needs a revalidation queue');
+          await this.deps.queue.send(messages);
+        }
         result.queued += messages.length;
         cursor = page.nextCursor;
       } while (cursor);
@@ -179,6 +184,7 @@ export class Revalidation {
 
   /** History entry and events of the check that produced the credential's last report. */
   private async recordAndAnnounce(credential: Credential, checkId: string): Promise<void> {
+    if (!this.deps.events) throw new Error('the worker needs an event publisher');
     await recordAndAnnounce(
       {
         repository: this.deps.repository,

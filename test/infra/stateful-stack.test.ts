@@ -27,7 +27,7 @@ describe('stateful stack', () => {
   beforeAll(() => {
     const { stateful } = buildApp(newApp());
     template = Template.fromStack(stateful);
-  });
+  }, 60_000);
 
   it('keeps the data key with rotation on, retained on delete', () => {
     template.hasResource('AWS::KMS::Key', {
@@ -79,12 +79,12 @@ describe('cdk-nag (AwsSolutions)', () => {
     const { app } = buildApp(newApp());
     app.synth();
     expect(violations(app)).toEqual([]);
-  });
+  }, 60_000);
 
   it('is really watching: an unencrypted, unlogged bucket fails synthesis', () => {
     const { app, stateful } = buildApp(newApp());
     new Bucket(stateful, 'Careless');
     expect(() => app.synth()).toThrow(/AwsSolutions-S1|server access/);
     expect(violations(app).length).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });

@@ -1,0 +1,419 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../shared/domain/events.ts';
+import { ROUTES } from '../shared/http/handlers.ts';
+import { parseDuration } from '../shared/service/config.ts';
+import {
+  CLOUDTRAIL_API_CALL,
+  CLOUDTRAIL_SERVICE_EVENT,
+  REVALIDATION_REQUESTED,
+  SECRET_CHANGE_EVENT_NAMES,
+  SECRET_LABEL_UPDATED,
+  SECRETS_MANAGER_SOURCE,
+} from '../shared/service/triggers.ts';
+import type { CredvalConfig } from './config.ts';
+import { CredvalFunction, FUNCTIONS_DIR, type FunctionConfig, type SecretScope } from './credval-function.ts';
+
+/** What the wiring of a function may bind. */
+interface Resources {
+  table: ITable;
+  secrets: SecretScope;
+  bus: EventBus;
+  queue: Queue;
+}
+
+interface FunctionSpec {
+  description: string;
+  memorySize?: number;
+  timeout?: Duration;
+  copyDirs?: string[];
+  /** Every grant the function gets (with its variable), and nothing else. */
+  wire(fn: CredvalFunction, r: Resources): void;
+}
+
+/** API Gateway ends an HTTP API integration at 30 s: a function that calls a vendor answers before that. */
+const VENDOR_CALLING_HTTP_TIMEOUT = Duration.seconds(29);
+const none = () => {};
+
+/**
+ * The function behind each route of `ROUTES` (shared/http/handlers.ts), by route name. A route without an entry
+ * here fails synthesis: whoever adds a route decides what its function may touch.
+ */
+export const HTTP_FUNCTIONS: Record<string, FunctionSpec> = {
+  console: {
+    description: 'GET /: the console page (public, static)',
+    copyDirs: ['console'],
+    wire: none,
+  },
+  health: { description: 'GET /health: liveness (public)', wire: none },
+  openapi: { description: 'GET /openapi.json: the OpenAPI document (public)', wire: none },
+  'list-connectors': { description: 'GET /connectors: the connector catalogue', wire: none },
+  'validate-credential': {
+    description: 'POST /validations: dry-run check against the vendor; stores nothing',
+    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
+    wire: none,
+  },
+  'create-credential': {
+    description: 'POST /credentials: check, then store the secret and the item (Idempotency-Key)',
+    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
+    wire: (fn, r) =>
+      fn
+        .bindTable(r.table, 'readwrite', { idempotencyRecords: true })
+        // DeleteSecret: compensation when the item cannot be written after the secret was.
+        .bindSecrets(r.secrets, ['CreateSecret', 'TagResource', 'DeleteSecret'])
+        .bindBus(r.bus),
+  },
+  'list-credentials': {
+    description: 'GET /credentials: list (never secrets)',
+    wire: (fn, r) => fn.bindTable(r.table, 'read'),
+  },
+  'get-credential': {
+    description: 'GET /credentials/{id}: metadata and last report',
+    wire: (fn, r) => fn.bindTable(r.table, 'read'),
+  },
+  'update-credential': {
+    description: 'PATCH /credentials/{id}: edit, or rotate (stage AWSPENDING, check, promote)',
+    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
+    wire: (fn, r) =>
+      fn
+        .bindTable(r.table, 'readwrite')
+        .bindSecrets(r.secrets, [
+          'GetSecretValue',
+          'PutSecretValue',
+          'DescribeSecret',
+          'UpdateSecretVersionStage',
+        ])
+        .bindBus(r.bus),
+  },
+  'delete-credential': {
+    description: 'DELETE /credentials/{id}: schedule the secret for deletion, remove the item',
+    // Reads the item, then deletes it (no PutItem); no bus: deleting publishes no event
+    // (shared/service/credential-service.ts).
+    wire: (fn, r) =>
+      fn
+        .bindTable(r.table, 'read', { deleteItems: true })
+        // DescribeSecret: recognising a retried deletion; RestoreSecret: compensation.
+        .bindSecrets(r.secrets, ['DeleteSecret', 'RestoreSecret', 'DescribeSecret']),
+  },
+  'recheck-credential': {
+    description: 'POST /credentials/{id}/validate: re-check now with the stored secret',
+    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
+    wire: (fn, r) =>
+      fn.bindTable(r.table, 'readwrite').bindSecrets(r.secrets, ['GetSecretValue']).bindBus(r.bus),
+  },
+  'list-checks': {
+    description: 'GET /credentials/{id}/checks: check history',
+    wire: (fn, r) => fn.bindTable(r.table, 'read'),
+  },
+};
+
+/** The revalidation functions' names (their entries are `functions/<name>.ts`). */
+export const REVALIDATION_FUNCTIONS = ['sweep', 'revalidation-worker', 'revalidation-trigger'] as const;
+
+export interface StatelessStackProps extends StackProps {
+  table: ITable;
+  key: IKey;
+  config: CredvalConfig;
+}
+
+/**
+ * Everything that can be destroyed and redeployed without losing data: the HTTP API and its functions, the
+ * revalidation queue, schedule, worker and trigger, the event bus and its rules, and the alarms.
+ */
+export class StatelessStack extends Stack {
+  readonly functions = new Map<string, CredvalFunction>();
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly bus: EventBus;
+  readonly sweepSchedule: CfnSchedule;
+  readonly sweepScheduleRole: Role;
+  readonly alarms: Alarm[] = [];
+  /** Routes of ROUTES left out because their Lambda entry does not exist (yet). */
+  readonly skippedRoutes: string[] = [];
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const functionConfig: FunctionConfig = {
+      SECRET_PREFIX: config.secretPrefix,
+      TENANT_CLAIM: config.tenantClaim,
+      CHECK_INTERVAL: config.checkInterval,
+      INVALID_CONFIRM_AFTER: config.invalidConfirmAfter,
+      CHECK_TIMEOUT: config.checkTimeout,
+      LOG_LEVEL: config.logLevel,
+      POWERTOOLS_SERVICE_NAME: 'credval',
+      POWERTOOLS_METRICS_NAMESPACE: 'credval',
+      ...(config.egressAllow.length > 0 ? { EGRESS_ALLOW: config.egressAllow.join(',') } : {}),
+    };
+    const newFunction = (name: string, spec: Omit<FunctionSpec, 'wire'>) => {
+      const fn = new CredvalFunction(this, pascal(name), {
+        name,
+        description: `credval ${config.stage}: ${spec.description}`,
+        config: functionConfig,
+        logRetention: config.logRetention,
+        ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+        ...(spec.timeout ? { timeout: spec.timeout } : {}),
+        ...(spec.copyDirs ? { copyDirs: spec.copyDirs } : {}),
+      });
+      this.functions.set(name, fn);
+      return fn;
+    };
+
+    // Revalidation queue. SSE-SQS: encrypted at rest without a key grant on every sender and the consumer.
+    // The worker may run 6 vendor-call timeouts and then some; SQS redelivers only after 6 times that.
+    const checkTimeoutSeconds = Math.ceil(parseDuration(config.checkTimeout) / 1000);
+    const workerTimeout = Duration.seconds(6 * checkTimeoutSeconds + 30);
+    this.deadLetterQueue = new Queue(this, 'RevalidationDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Revalidation', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * workerTimeout.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `credval-${config.stage}` });
+
+    const resources: Resources = {
+      table: props.table,
+      secrets: { prefix: config.secretPrefix, key: props.key },
+      bus: this.bus,
+      queue: this.queue,
+    };
+
+    // HTTP API: JWT on every route but the public ones; throttled; access-logged.
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const authorizer = new HttpJwtAuthorizer('Jwt', config.jwtIssuer, {
+      authorizerName: 'jwt',
+      jwtAudience: config.jwtAudience,
+    });
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `credval-${config.stage}`,
+      description: 'credval: validates, stores and re-checks business-system credentials',
+      defaultAuthorizer: authorizer,
+      createDefaultStage: false,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            subject: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    for (const route of ROUTES) {
+      const spec = HTTP_FUNCTIONS[route.name];
+      if (!spec) {
+        throw new Error(
+          `Route ${route.method} ${route.path} ("${route.name}") has no function in infra/stateless-stack.ts ` +
+            'HTTP_FUNCTIONS: add one that says what it may access.',
+        );
+      }
+      if (!existsSync(join(FUNCTIONS_DIR, `${route.name}.ts`))) {
+        this.skippedRoutes.push(route.name);
+        Annotations.of(this).addWarningV2(
+          'credval:route-without-entry',
+          `Route ${route.method} ${route.path} is not deployed: functions/${route.name}.ts does not exist.`,
+        );
+        continue;
+      }
+      const fn = newFunction(route.name, spec);
+      spec.wire(fn, resources);
+      const [httpRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method as keyof typeof HttpMethod]],
+        integration: new HttpLambdaIntegration(`${pascal(route.name)}Integration`, fn.function),
+        ...(route.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      });
+      if (route.public && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (DESIGN.md section 6): it reads no tenant data.`,
+        });
+      }
+    }
+
+    // Revalidation: schedule -> sweep -> queue -> worker; secret changes and RevalidationRequested -> trigger.
+    const sweep = newFunction('sweep', {
+      description: 'scheduled: queues every credential due for a re-check',
+      timeout: Duration.minutes(5),
+    });
+    sweep.bindTable(props.table, 'readwrite', { dueIndex: true }).bindQueue(this.queue, 'send');
+
+    const worker = newFunction('revalidation-worker', {
+      description: 'SQS: re-checks queued credentials (partial batch failures)',
+      memorySize: 1024,
+      timeout: workerTimeout,
+    });
+    worker
+      .bindTable(props.table, 'readwrite')
+      .bindSecrets(resources.secrets, ['GetSecretValue'])
+      .bindBus(this.bus)
+      .consumeQueue(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 });
+
+    const trigger = newFunction('revalidation-trigger', {
+      description: 'EventBridge: a changed secret or RevalidationRequested queues a re-check',
+    });
+    trigger.bindQueue(this.queue, 'send');
+
+    this.sweepScheduleRole = new Role(this, 'SweepScheduleRole', {
+      description: 'EventBridge Scheduler: invokes the credval sweep',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    // Only the function itself (no `:*` qualifier wildcard, as grantInvoke would add).
+    this.sweepScheduleRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [sweep.function.functionArn] }),
+    );
+    const minutes = config.sweepRate.toMinutes();
+    this.sweepSchedule = new CfnSchedule(this, 'SweepSchedule', {
+      description: `credval ${config.stage}: start a sweep of due credentials`,
+      scheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: sweep.function.functionArn,
+        roleArn: this.sweepScheduleRole.roleArn,
+        input: '{}',
+        // A missed sweep is made up by the next one: no retries that would pile up behind it.
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      },
+    });
+    this.sweepSchedule.node.addDependency(this.sweepScheduleRole);
+
+    const triggerTarget = () =>
+      new LambdaFunction(trigger.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    // Secret changes arrive on the default bus: CloudTrail API calls (needs a trail that logs management
+    // events) and the native "Secret Label Updated" event. The trigger filters by secret prefix.
+    new Rule(this, 'SecretChangedApiCall', {
+      description: 'credval: Secrets Manager calls that change a secret value -> revalidation trigger',
+      eventPattern: {
+        source: [SECRETS_MANAGER_SOURCE],
+        detailType: [CLOUDTRAIL_API_CALL, CLOUDTRAIL_SERVICE_EVENT],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: [...SECRET_CHANGE_EVENT_NAMES, 'RotationSucceeded'],
+        },
+      },
+      targets: [triggerTarget()],
+    });
+    new Rule(this, 'SecretLabelUpdated', {
+      description: 'credval: a staging label moved (e.g. AWSCURRENT) -> revalidation trigger',
+      eventPattern: { source: [SECRETS_MANAGER_SOURCE], detailType: [SECRET_LABEL_UPDATED] },
+      targets: [triggerTarget()],
+    });
+    new Rule(this, 'RevalidationRequested', {
+      description: 'credval: a consumer saw the credential refused -> revalidation trigger',
+      eventBus: this.bus,
+      eventPattern: { source: Match.anythingBut(EVENT_SOURCE), detailType: [REVALIDATION_REQUESTED] },
+      targets: [triggerTarget()],
+    });
+
+    // Alarms: anything in the dead-letter queue, a stuck queue, and per function errors and throttles.
+    this.alarms.push(
+      new Alarm(this, 'DeadLettersAlarm', {
+        alarmDescription: 'credval: revalidation messages failed 5 times and wait in the dead-letter queue',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'QueueBacklogAlarm', {
+        alarmDescription: 'credval: the oldest revalidation message has waited more than 30 minutes',
+        metric: this.queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 30 * 60,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    for (const fn of this.functions.values()) this.alarms.push(fn.errorsAlarm, fn.throttlesAlarm);
+    if (config.alarmTopicArn) {
+      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn));
+      for (const alarm of this.alarms) alarm.addAlarmAction(action);
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
+    new CfnOutput(this, 'RevalidationQueueUrl', { value: this.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+  }
+}
+
+/** `revalidation-worker` -> `RevalidationWorker`. */
+function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}

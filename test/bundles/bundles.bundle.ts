@@ -1,0 +1,630 @@
+// Runs only under `npm run test:bundles` (vitest.bundles.config.ts); `npm test` never collects *.bundle.ts.
+//
+// Every function is bundled exactly as the stack bundles it (a real synth of the app, NodejsFunction with the
+// BUNDLING options of infra/credval-function.ts and local esbuild), then each bundle is loaded in a fresh Node
+// process and its handler invoked once with a real-shaped event: HTTP functions with API Gateway v2 events,
+// the sweep with a schedule event, the worker with an SQS batch, the trigger with an EventBridge event.
+// DynamoDB is dynalite behind a recording proxy; Secrets Manager, EventBridge and SQS cannot run here, so each
+// scenario avoids them, and the proxy proves it (every AWS call is recorded by its X-Amz-Target). The processes
+// may reach loopback only (loopback-only.mjs). Bundle sizes go to test/artifacts/bundle-sizes.json.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { BUNDLING, ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/credval-function.ts';
+import type { StatelessStack } from '../../infra/stateless-stack.ts';
+import type { Credential } from '../../shared/domain/credential.ts';
+import { ROUTES } from '../../shared/http/handlers.ts';
+import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  ensureCredentialsTable,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../shared/store/local-dynamo.ts';
+import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { newApp, synthesize } from '../infra/support.ts';
+import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+
+const HERE = import.meta.dirname;
+const TABLE = 'credval-bundles';
+const EMPTY_TABLE = 'credval-bundles-empty';
+const TENANT = 'tenant-a';
+const SEEDED_ID = 'seeded-credential-1';
+const MISSING_ID = 'no-such-credential';
+const API_KEY = 'bundle-test-dolibarr-key';
+const DYNAMO = 'DynamoDB_20120810.';
+
+/** One recorded AWS API call: its X-Amz-Target (e.g. DynamoDB_20120810.GetItem), or method and path. */
+type AwsCalls = string[];
+
+/** Forwards DynamoDB calls to dynalite and answers every other AWS API with an error, recording them all. */
+async function startAwsProxy(dynamoEndpoint: string) {
+  const calls: AwsCalls = [];
+  const upstream = new URL(dynamoEndpoint);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? `${req.method} ${req.url}`);
+      calls.push(target);
+      if (!target.startsWith(DYNAMO)) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ __type: 'UnrecognizedClientException', message: 'not emulated here' }));
+        return;
+      }
+      const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host };
+      const forward = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', (error) => {
+        res.writeHead(502);
+        res.end(String(error));
+      });
+      forward.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+interface Invocation {
+  result?: unknown;
+  error?: { name?: string; message?: string; stack?: string; phase?: string };
+  importMs?: number;
+  invokeMs?: number;
+  calls: AwsCalls;
+  network: string[];
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+interface HttpAnswer {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event for a route of ROUTES, as the JWT authorizer passes it on. */
+function httpEvent(
+  name: string,
+  options: { id?: string; body?: unknown; headers?: Record<string, string>; tenant?: string | null } = {},
+) {
+  const route = ROUTES.find((r) => r.name === name);
+  if (!route) throw new Error(`no route ${name}`);
+  const rawPath = route.path.replace('{id}', options.id ?? '');
+  const tenant = options.tenant === undefined ? TENANT : options.tenant;
+  const now = new Date();
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath,
+    rawQueryString: '',
+    headers: {
+      accept: 'application/json',
+      host: 'api.example.com',
+      'user-agent': 'bundle-test',
+      'x-forwarded-for': '203.0.113.9',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(route.public ? {} : { authorization: 'Bearer (verified by API Gateway)' }),
+      ...options.headers,
+    },
+    requestContext: {
+      accountId: '111111111111',
+      apiId: 'bundletest',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: {
+        method: route.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.9',
+        userAgent: 'bundle-test',
+      },
+      requestId: `req-${now.getTime()}`,
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      ...(route.public || tenant === null
+        ? {}
+        : {
+            authorizer: {
+              jwt: {
+                claims: { sub: 'user-1', iss: 'https://issuer.example.com/', tenant_id: tenant },
+                scopes: null,
+              },
+            },
+          }),
+    },
+    ...(options.id === undefined ? {} : { pathParameters: { id: options.id } }),
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+const problemCode = (answer: HttpAnswer) => (JSON.parse(answer.body ?? '{}') as { code?: string }).code;
+const json = (answer: HttpAnswer) => JSON.parse(answer.body ?? 'null') as Record<string, unknown>;
+const header = (answer: HttpAnswer, name: string) =>
+  Object.entries(answer.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+
+interface Scenario {
+  /** What this run shows, for the test name. */
+  what: string;
+  event(): unknown;
+  env?: Record<string, string>;
+  check(result: unknown, calls: AwsCalls): void;
+}
+
+const onlyDynamo = (calls: AwsCalls) => {
+  for (const call of calls) expect(call, 'an AWS call other than DynamoDB').toMatch(/^DynamoDB_20120810\./);
+};
+
+describe('Lambda bundles', () => {
+  let outdir: string;
+  let stateless: StatelessStack;
+  let template: Template;
+  let dynamo: LocalDynamo;
+  let proxy: Awaited<ReturnType<typeof startAwsProxy>>;
+  let dolibarr: DolibarrSimulator;
+  let work: string;
+  const sizes: Array<{
+    name: string;
+    bytes: number;
+    gzipBytes: number;
+    sourceMapBytes: number;
+    importMs?: number;
+    invokeMs?: number;
+  }> = [];
+
+  const scenarios: Record<string, Scenario> = {
+    console: {
+      what: 'GET / serves the console page',
+      event: () => httpEvent('console'),
+      check: (result, calls) => {
+        const answer = result as HttpAnswer;
+        expect(answer.statusCode).toBe(200);
+        expect(header(answer, 'content-type')).toMatch(/^text\/html/);
+        expect(calls).toEqual([]);
+      },
+    },
+    health: {
+      what: 'GET /health answers ok',
+      event: () => httpEvent('health'),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(json(result as HttpAnswer)).toEqual({ status: 'ok' });
+        expect(calls).toEqual([]);
+      },
+    },
+    openapi: {
+      what: 'GET /openapi.json answers the OpenAPI 3.1 document',
+      event: () => httpEvent('openapi'),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(String(json(result as HttpAnswer).openapi)).toMatch(/^3\.1/);
+        expect(calls).toEqual([]);
+      },
+    },
+    'list-connectors': {
+      what: 'GET /connectors lists the catalogue',
+      event: () => httpEvent('list-connectors'),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        const ids = (json(result as HttpAnswer).items as Array<{ id: string }>).map((c) => c.id);
+        expect(ids).toEqual(expect.arrayContaining(['dolibarr', 'odoo', 'precoro']));
+        expect(calls).toEqual([]);
+      },
+    },
+    'validate-credential': {
+      what: 'POST /validations checks a Dolibarr key against the simulator (EGRESS_ALLOW=127.0.0.0/8)',
+      env: { EGRESS_ALLOW: '127.0.0.0/8' },
+      event: () =>
+        httpEvent('validate-credential', {
+          body: { connector: 'dolibarr', fields: { baseUrl: dolibarr.url, apiKey: API_KEY } },
+        }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(json(result as HttpAnswer).verdict).toBe('valid');
+        expect(calls).toEqual([]);
+      },
+    },
+    'create-credential': {
+      what: 'POST /credentials with a rejected key answers 422 before any secret is written',
+      env: { EGRESS_ALLOW: '127.0.0.0/8' },
+      event: () =>
+        httpEvent('create-credential', {
+          body: {
+            connector: 'dolibarr',
+            name: 'Rejected',
+            fields: { baseUrl: dolibarr.url, apiKey: 'wrong-key' },
+          },
+          headers: { 'idempotency-key': 'bundle-test-create-1' },
+        }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 422 });
+        expect(problemCode(result as HttpAnswer)).toBeTruthy();
+        // Only the idempotency record in the table: no CreateSecret, no PutEvents.
+        onlyDynamo(calls);
+      },
+    },
+    'list-credentials': {
+      what: 'GET /credentials lists the tenant’s credentials from the table',
+      event: () => httpEvent('list-credentials'),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        const items = json(result as HttpAnswer).items as Array<{ id: string }>;
+        expect(items.map((c) => c.id)).toEqual([SEEDED_ID]);
+        expect(calls).toEqual([`${DYNAMO}Query`]);
+      },
+    },
+    'get-credential': {
+      what: 'GET /credentials/{id} reads one credential',
+      event: () => httpEvent('get-credential', { id: SEEDED_ID }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(json(result as HttpAnswer)).toMatchObject({ id: SEEDED_ID, connector: 'dolibarr' });
+        expect(JSON.stringify(result)).not.toContain('secretName');
+        expect(calls).toEqual([`${DYNAMO}GetItem`]);
+      },
+    },
+    'update-credential': {
+      what: 'PATCH /credentials/{id} renames (no vendor call, no secret)',
+      event: () =>
+        httpEvent('update-credential', { id: SEEDED_ID, body: { name: 'Renamed by the bundle test' } }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(json(result as HttpAnswer)).toMatchObject({ name: 'Renamed by the bundle test', version: 2 });
+        expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}PutItem`]);
+      },
+    },
+    'delete-credential': {
+      what: 'DELETE /credentials/{id} of a missing credential answers 404 before touching its secret',
+      event: () => httpEvent('delete-credential', { id: MISSING_ID }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 404 });
+        expect(calls).toEqual([`${DYNAMO}GetItem`]);
+      },
+    },
+    'recheck-credential': {
+      what: 'POST /credentials/{id}/validate of a missing credential answers 404 before reading a secret',
+      event: () => httpEvent('recheck-credential', { id: MISSING_ID }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 404 });
+        expect(calls).toEqual([`${DYNAMO}GetItem`]);
+      },
+    },
+    'list-checks': {
+      what: 'GET /credentials/{id}/checks lists the (empty) history',
+      event: () => httpEvent('list-checks', { id: SEEDED_ID }),
+      check: (result, calls) => {
+        expect(result).toMatchObject({ statusCode: 200 });
+        expect(json(result as HttpAnswer)).toEqual({ items: [], nextCursor: null });
+        expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}Query`]);
+      },
+    },
+    sweep: {
+      what: 'the scheduled sweep over an empty table queries every shard and queues nothing',
+      env: { TABLE_NAME: EMPTY_TABLE },
+      event: () => ({}),
+      check: (result, calls) => {
+        expect(result).toEqual({ due: 0, queued: 0, skipped: 0 });
+        expect(calls).toEqual(Array.from({ length: TABLE_LAYOUT.dueShards }, () => `${DYNAMO}Query`));
+      },
+    },
+    'revalidation-worker': {
+      what: 'the worker takes an SQS batch about a missing credential: gone, no failure, no secret read',
+      event: () => ({
+        Records: [
+          {
+            messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
+            receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a',
+            body: JSON.stringify({
+              tenantId: TENANT,
+              credentialId: MISSING_ID,
+              version: 3,
+              checkId: `sched:${MISSING_ID}:3`,
+              trigger: 'schedule',
+              cause: 'sweep',
+            }),
+            attributes: {
+              ApproximateReceiveCount: '1',
+              SentTimestamp: String(Date.now()),
+              SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+              ApproximateFirstReceiveTimestamp: String(Date.now()),
+            },
+            messageAttributes: {},
+            md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:credval-revalidation',
+            awsRegion: 'eu-west-1',
+          },
+        ],
+      }),
+      check: (result, calls) => {
+        expect(result).toEqual({ batchItemFailures: [] });
+        expect(calls).toEqual([`${DYNAMO}GetItem`]);
+      },
+    },
+    'revalidation-trigger': {
+      what: 'the trigger ignores an event about another prefix’s secret',
+      event: () => ({
+        version: '0',
+        id: '7bf73129-1428-4cd3-a780-95db273d1602',
+        'detail-type': 'Secret Label Updated',
+        source: 'aws.secretsmanager',
+        account: '111111111111',
+        time: new Date().toISOString(),
+        region: 'eu-west-1',
+        resources: ['arn:aws:secretsmanager:eu-west-1:111111111111:secret:someone-else/db-AbCdEf'],
+        detail: { name: 'someone-else/db', labelUpdated: 'AWSCURRENT', versionId: 'v2' },
+      }),
+      check: (result, calls) => {
+        expect(result).toEqual({ queued: 0 });
+        expect(calls).toEqual([]);
+      },
+    },
+  };
+
+  /** The function's environment as the template sets it, with resource references replaced for this machine. */
+  function environmentOf(name: string): Record<string, string> {
+    const fn = stateless.functions.get(name);
+    if (!fn) throw new Error(`no function ${name}`);
+    const id = stateless.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+    const variables = (template.toJSON().Resources[id].Properties.Environment?.Variables ?? {}) as Record<
+      string,
+      unknown
+    >;
+    const references: Record<string, string> = {
+      TABLE_NAME: TABLE,
+      // Loopback, so that even a mistaken SQS call (the SDK may use the queue URL as endpoint) stays here.
+      QUEUE_URL: `${proxy.url}/111111111111/credval-revalidation`,
+      EVENT_BUS_NAME: 'credval-bundle-test',
+      KMS_KEY_ID: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000',
+    };
+    return Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => {
+        if (typeof value === 'string') return [key, value];
+        const replacement = references[key];
+        if (replacement === undefined)
+          throw new Error(`${name}: no local value for ${key} (${JSON.stringify(value)})`);
+        return [key, replacement];
+      }),
+    );
+  }
+
+  function bundleOf(name: string): string {
+    const fn = stateless.functions.get(name);
+    if (!fn) throw new Error(`no function ${name}`);
+    const id = stateless.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+    const key = String(template.toJSON().Resources[id].Properties.Code.S3Key);
+    return join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+  }
+
+  async function invoke(name: string, scenario: Scenario): Promise<Invocation> {
+    const eventFile = join(work, `${name}.event.json`);
+    const resultFile = join(work, `${name}.result.json`);
+    const networkLog = join(work, `${name}.network.log`);
+    writeFileSync(eventFile, JSON.stringify(scenario.event()));
+    writeFileSync(networkLog, '');
+    const fnConfig = stateless.functions.get(name)?.function.node.defaultChild as CfnFunction;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      LANG: 'C.UTF-8',
+      TZ: 'UTC',
+      // Dummy credentials and no shared config: the SDK never looks for real ones.
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_SESSION_TOKEN: 'x',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(work, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-aws-credentials'),
+      AWS_ENDPOINT_URL: proxy.url,
+      AWS_LAMBDA_FUNCTION_NAME: `credval-bundle-${name}`,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fnConfig.memorySize ?? 512),
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      NETWORK_LOG: networkLog,
+      ...environmentOf(name),
+      ...scenario.env,
+    };
+    proxy.calls.length = 0;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        join(HERE, 'loopback-only.mjs'),
+        join(HERE, 'invoke.mjs'),
+        bundleOf(name),
+        eventFile,
+        resultFile,
+      ],
+      { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    let output: Partial<Invocation> = {};
+    try {
+      output = JSON.parse(readFileSync(resultFile, 'utf8')) as Partial<Invocation>;
+    } catch {
+      output = { error: { message: 'no result file' } };
+    }
+    return {
+      ...output,
+      calls: [...proxy.calls],
+      network: readFileSync(networkLog, 'utf8').split('\n').filter(Boolean),
+      stdout,
+      stderr,
+      exitCode,
+    };
+  }
+
+  beforeAll(async () => {
+    const app = newApp({ bundle: true });
+    outdir = app.outdir;
+    stateless = buildApp(app).stateless;
+    const failure = synthesize(app);
+    if (failure) throw failure;
+    template = Template.fromStack(stateless);
+
+    work = mkdtempSync(join(tmpdir(), 'credval-bundles-'));
+    dynamo = await startLocalDynamo();
+    const admin = createDynamoClient(dynamo.endpoint);
+    await ensureCredentialsTable(admin, TABLE);
+    await ensureCredentialsTable(admin, EMPTY_TABLE);
+    admin.destroy();
+    const documents = createDocumentClient(dynamo.endpoint);
+    const now = new Date().toISOString();
+    const seeded: Credential = {
+      tenantId: TENANT,
+      id: SEEDED_ID,
+      connector: 'dolibarr',
+      name: 'Seeded',
+      description: 'written by the bundle test',
+      fields: { baseUrl: 'http://127.0.0.1:9' },
+      requirements: [],
+      status: 'valid',
+      lastCheck: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      nextCheckAt: '2999-01-01T00:00:00.000Z',
+      secretName: `credval/dev/${TENANT}/${SEEDED_ID}`,
+      monitor: {
+        rejections: 0,
+        firstRejectedAt: null,
+        inconclusiveStreak: 0,
+        invalidChecks: 0,
+        lastCheckId: 'v1',
+        lastStatusBefore: null,
+      },
+    };
+    await new DynamoCredentialRepository({ client: documents, tableName: TABLE }).create(seeded);
+    documents.destroy();
+    proxy = await startAwsProxy(dynamo.endpoint);
+    dolibarr = await startDolibarrSimulator({
+      users: [
+        {
+          id: 7,
+          login: 'svc',
+          apiKey: API_KEY,
+          firstname: 'Service',
+          lastname: 'Account',
+          rights: ['user.self.creer', 'societe.lire'],
+        },
+      ],
+      failureDelayMs: 0,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([proxy?.close(), dynamo?.close(), dolibarr?.close()]);
+    if (sizes.length === 0) return;
+    sizes.sort((a, b) => a.name.localeCompare(b.name));
+    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(8);
+    const ms = (n?: number) => (n === undefined ? '' : `${n.toFixed(0)} ms`).padStart(8);
+    const lines = [
+      `${'function'.padEnd(22)}${'bundle'.padStart(8)}${'gzip'.padStart(8)}${'map'.padStart(8)}${'import'.padStart(8)}${'invoke'.padStart(8)}`,
+      ...sizes.map(
+        (s) =>
+          `${s.name.padEnd(22)}${kb(s.bytes)}${kb(s.gzipBytes)}${kb(s.sourceMapBytes)}${ms(s.importMs)}${ms(s.invokeMs)}`,
+      ),
+    ];
+    console.log(
+      `\nBundles (minified ESM, SDK included; import/invoke in a fresh process):\n${lines.join('\n')}\n`,
+    );
+    const artifacts = join(PROJECT_ROOT, 'test', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(
+      join(artifacts, 'bundle-sizes.json'),
+      `${JSON.stringify(
+        {
+          generatedAt: new Date().toISOString(),
+          node: process.version,
+          bundling: { ...BUNDLING, banner: undefined },
+          functions: sizes,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  });
+
+  it('has a scenario for every deployed function', () => {
+    expect(
+      Object.keys(scenarios)
+        .filter((name) => stateless.functions.has(name))
+        .sort(),
+    ).toEqual([...stateless.functions.keys()].sort());
+  });
+
+  it('bundles each function into one minified ESM file with the createRequire banner and a source map', () => {
+    for (const name of stateless.functions.keys()) {
+      const code = readFileSync(bundleOf(name), 'utf8');
+      expect(code.startsWith(ESM_REQUIRE_BANNER), name).toBe(true);
+      expect(code, name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      // Minified: long lines (template literals keep some line breaks).
+      expect(code.length / code.split('\n').length, name).toBeGreaterThan(1000);
+      // The SDK is inside (externalModules: []), so nothing is imported from @aws-sdk at run time.
+      expect(code, name).not.toMatch(/from\s*["']@aws-sdk\//);
+    }
+  });
+
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    it(`${name}: ${scenario.what}`, async (context) => {
+      if (!stateless.functions.has(name)) {
+        context.skip(`${name} is not deployed (no functions/${name}.ts)`);
+        return;
+      }
+      const run = await invoke(name, scenario);
+      const bundle = bundleOf(name);
+      const code = readFileSync(bundle);
+      sizes.push({
+        name,
+        bytes: code.length,
+        gzipBytes: gzipSync(code).length,
+        sourceMapBytes: statSync(`${bundle}.map`).size,
+        ...(run.importMs === undefined ? {} : { importMs: Math.round(run.importMs) }),
+        ...(run.invokeMs === undefined ? {} : { invokeMs: Math.round(run.invokeMs) }),
+      });
+      const diagnostics = `exit ${run.exitCode}\n--- stdout\n${run.stdout.slice(-4000)}\n--- stderr\n${run.stderr.slice(-4000)}`;
+      expect(run.error, `${JSON.stringify(run.error)}\n${diagnostics}`).toBeUndefined();
+      expect(run.exitCode, diagnostics).toBe(0);
+      expect(run.network, 'non-loopback network use').toEqual([]);
+      scenario.check(run.result, run.calls);
+    }, 60_000);
+  }
+});
