@@ -1,5 +1,6 @@
 import { connectorCatalogue } from '../connectors/registry.ts';
 import { type CheckRecord, type Credential, toView } from '../domain/credential.ts';
+import { makeConsoleHandler } from './console.ts'; // console: the page served at GET /
 import { openApiDocument } from './openapi.ts';
 import { HttpError } from './problem.ts';
 import { type HttpDeps, json, route } from './route.ts';
@@ -126,6 +127,8 @@ export const makeListChecksHandler = (deps: HttpDeps) =>
 
 /** Every route of DESIGN.md section 6, with the factory of its handler (shared by Lambda, local server, OpenAPI). */
 export const ROUTES = [
+  // console: the single-page console (HTML with its script and style inlined, strict CSP); shared/http/console.ts
+  { method: 'GET', path: '/', name: 'console', make: makeConsoleHandler, public: true },
   { method: 'GET', path: '/health', name: 'health', make: makeHealthHandler, public: true },
   { method: 'GET', path: '/openapi.json', name: 'openapi', make: makeOpenApiHandler, public: true },
   {
