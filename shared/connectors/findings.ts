@@ -69,7 +69,7 @@ export function networkFinding(failure: Failure, urlField: string | null, host: 
     case 'tls_error':
       return failed(
         'tls_error',
-        `The TLS certificate of ${host} could not be verified (${failure.detail}).`,
+        `The TLS certificate of ${host} could not be verified (${failure.detail.replace(/\.$/, '')}).`,
         {
           field: urlField,
         },
@@ -79,9 +79,13 @@ export function networkFinding(failure: Failure, urlField: string | null, host: 
     case 'response_too_large':
       return failed('vendor_error', `${host} sent a larger answer than a credential check can need.`);
     case 'endpoint_unreachable':
-      return failed('endpoint_unreachable', `${host} could not be reached (${failure.detail}).`, {
-        field: urlField,
-      });
+      return failed(
+        'endpoint_unreachable',
+        `${host} could not be reached (${failure.detail.replace(/\.$/, '')}).`,
+        {
+          field: urlField,
+        },
+      );
     default: {
       const exhaustive: never = failure.failure;
       throw new Error(`unhandled network failure ${String(exhaustive)}`);
