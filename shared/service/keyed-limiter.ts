@@ -33,7 +33,10 @@ export class KeyedLimiter {
   private release(key: string): void {
     const next = this.waiting.get(key)?.shift();
     // Hand the slot straight to the next waiter, so the count never dips and gets overtaken.
-    if (next) return next();
+    if (next) {
+      next();
+      return;
+    }
     const count = (this.running.get(key) ?? 1) - 1;
     if (count <= 0) this.running.delete(key);
     else this.running.set(key, count);

@@ -13,7 +13,7 @@ const policy = {
   invalidConfirmAfterMs: 5 * MIN,
   degradedAfter: 3,
 };
-const after = (ms: number) => new Date(NOW.getTime() + ms);
+const later = (ms: number) => new Date(NOW.getTime() + ms);
 const STATUSES: CredentialStatus[] = ['valid', 'invalid', 'degraded', 'unverified'];
 
 describe('status policy: every status meets every verdict (nothing pending)', () => {
@@ -45,7 +45,7 @@ describe('status policy: every status meets every verdict (nothing pending)', ()
       it(`${status} + ${verdict} → ${want.status}, next check in ${want.next / MIN} min`, () => {
         const t = transition({ status, monitor: FRESH_MONITOR }, verdict, NOW, policy);
         expect(t.status).toBe(want.status);
-        expect(t.nextCheckAt).toEqual(after(want.next));
+        expect(t.nextCheckAt).toEqual(later(want.next));
       });
     }
   }
@@ -55,35 +55,35 @@ describe('status policy: evidence before a change', () => {
   const pending: MonitorState = { ...FRESH_MONITOR, rejections: 1, firstRejectedAt: NOW.toISOString() };
 
   it('confirms a rejection with a second one at least INVALID_CONFIRM_AFTER later', () => {
-    const t = transition({ status: 'valid', monitor: pending }, 'invalid', after(5 * MIN), policy);
+    const t = transition({ status: 'valid', monitor: pending }, 'invalid', later(5 * MIN), policy);
     expect(t.status).toBe('invalid');
     expect(t.monitor.invalidChecks).toBe(1);
   });
 
   it('does not count a second rejection that comes too soon, and schedules the confirmation', () => {
-    const t = transition({ status: 'valid', monitor: pending }, 'invalid', after(MIN), policy);
+    const t = transition({ status: 'valid', monitor: pending }, 'invalid', later(MIN), policy);
     expect(t.status).toBe('valid');
     expect(t.monitor.rejections).toBe(2);
-    expect(t.nextCheckAt).toEqual(after(5 * MIN));
+    expect(t.nextCheckAt).toEqual(later(5 * MIN));
   });
 
   it('forgets a pending rejection after one valid check', () => {
-    const t = transition({ status: 'valid', monitor: pending }, 'valid', after(5 * MIN), policy);
+    const t = transition({ status: 'valid', monitor: pending }, 'valid', later(5 * MIN), policy);
     expect(t).toMatchObject({ status: 'valid', monitor: { rejections: 0, firstRejectedAt: null } });
   });
 
   it('keeps a pending confirmation through an inconclusive check', () => {
-    const t = transition({ status: 'valid', monitor: pending }, 'inconclusive', after(2 * MIN), policy);
+    const t = transition({ status: 'valid', monitor: pending }, 'inconclusive', later(2 * MIN), policy);
     expect(t.status).toBe('valid');
     expect(t.monitor.firstRejectedAt).toBe(NOW.toISOString());
-    expect(t.nextCheckAt).toEqual(after(5 * MIN));
+    expect(t.nextCheckAt).toEqual(later(5 * MIN));
   });
 
   it('makes a valid credential degraded after a streak of inconclusive checks, never invalid', () => {
     let state = { status: 'valid' as CredentialStatus, monitor: FRESH_MONITOR };
     const seen: CredentialStatus[] = [];
     for (let i = 0; i < 6; i++) {
-      const t = transition(state, 'inconclusive', after(i * HOUR), policy);
+      const t = transition(state, 'inconclusive', later(i * HOUR), policy);
       state = { status: t.status, monitor: t.monitor };
       seen.push(t.status);
     }
@@ -166,7 +166,7 @@ describe('status policy: evidence before a change', () => {
 describe('jitter', () => {
   it('only ever delays, by at most the fraction of the interval', () => {
     for (const r of [0, 0.25, 0.999]) {
-      const due = after(HOUR);
+      const due = later(HOUR);
       const spread = withJitter(due, NOW, 0.1, () => r);
       expect(spread.getTime()).toBeGreaterThanOrEqual(due.getTime());
       expect(spread.getTime()).toBeLessThanOrEqual(due.getTime() + 0.1 * HOUR);
