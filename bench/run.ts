@@ -1,194 +1,165 @@
-// Benchmarks (not part of `npm test`): how much a full credval check costs on top of the vendor calls it
-// makes. Each vendor simulator answers at once; the same calls are then made directly with undici against
-// the same simulator in the same run, and the ratio of medians is reported. Writes bench/results.json.
+// Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
+// them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
+//   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput
+//   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
-import { prepareCheck, runCheck } from '../shared/connectors/check.ts';
-import { PrecoroLedger } from '../shared/connectors/precoro/request-ledger.ts';
-import type { Report } from '../shared/domain/report.ts';
-import { createGuardedClient } from '../shared/net/guarded-client.ts';
-import { startDolibarrSimulator } from '../test/simulators/dolibarr.ts';
-import {
-  DOLIBARR_KEYS,
-  dolibarrRecordedConfig,
-  ODOO_SECRETS,
-  odooRecordedConfig,
-} from '../test/simulators/fixtures.ts';
-import { startOdooSimulator } from '../test/simulators/odoo.ts';
-import { startPrecoroSimulator } from '../test/simulators/precoro.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
-const WARMUP = 20;
+// Lambda runs Node 22; on Node 20 the AWS SDK prints a support warning once per process. Set before any
+// SDK client exists (and inherited by the child processes).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-interface Row {
-  name: string;
-  credvalMedianMs: number;
-  credvalP95Ms: number;
-  directMedianMs: number;
-  directP95Ms: number;
-  ratio: number;
+const { benchAwsCalls, printAwsCalls } = await import('./aws-calls.ts');
+const { benchBundles, printBundles } = await import('./bundles.ts');
+const { benchCheckOverhead, printCheckOverhead } = await import('./check-overhead.ts');
+const { QUICK, SIZES } = await import('./lib/config.ts');
+const { round } = await import('./lib/stats.ts');
+const { benchServerThroughput, printServerThroughput } = await import('./server-throughput.ts');
+const { benchSweep, printSweep } = await import('./sweep.ts');
+
+type Goal = { goal: string; met: boolean; value: string };
+
+interface Part<R> {
+  key: string;
+  title: string;
+  run(): Promise<R>;
+  print(result: R): string;
+  goals(result: R): Goal[];
 }
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-};
+const part = <R>(p: Part<R>) => p as unknown as Part<unknown>;
 
-async function measure(run: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times;
-}
-
-/** Replays a report's calls directly with undici: same method, URL, headers and body, no checks. */
-function directReplay(
-  agent: Agent,
-  calls: Array<{ method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string }>,
-) {
-  return async () => {
-    for (const call of calls) {
-      const res = await request(call.url, {
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        dispatcher: agent,
-      });
-      await res.body.text();
-    }
-  };
-}
+const PARTS = [
+  part({
+    key: 'overhead',
+    title: '1. check overhead per vendor',
+    run: benchCheckOverhead,
+    print: printCheckOverhead,
+    goals: (r) =>
+      r.rows.map((row) => ({
+        goal: `runCheck ratio <= ${r.libraryRatioGoal} (${row.name})`,
+        met: row.library.ratio <= r.libraryRatioGoal,
+        value: row.library.ratio.toFixed(2),
+      })),
+  }),
+  part({
+    key: 'bundles',
+    title: '2. Lambda bundles',
+    run: benchBundles,
+    print: printBundles,
+    goals: (r) => {
+      const largest = Math.max(...r.functions.map((f) => f.bytes));
+      const worst = Math.max(...r.functions.map((f) => f.ratioToBaseline ?? 0));
+      return [
+        {
+          goal: 'every bundle <= 1 MB',
+          met: largest <= r.sizeGoalBytes,
+          value: `largest ${(largest / 1e6).toFixed(2)} MB`,
+        },
+        {
+          goal: `cold import <= ${r.ratioGoal}x baseline`,
+          met: worst <= r.ratioGoal,
+          value: `worst ${worst.toFixed(2)}x`,
+        },
+        {
+          goal: 'no network at import',
+          met: r.functions.every((f) => f.networkAtImport === 0),
+          value: `${r.functions.reduce((n, f) => n + f.networkAtImport, 0)} calls`,
+        },
+      ];
+    },
+  }),
+  part({
+    key: 'sweep',
+    title: '3. sweep and worker',
+    run: benchSweep,
+    print: printSweep,
+    goals: (r) => [
+      {
+        goal: `sweep CPU <= ${r.sweep.goalMsPerCredential} ms per credential`,
+        met: r.sweep.goalMet,
+        value: `${r.sweep.cpuMsPerCredential} ms`,
+      },
+    ],
+  }),
+  part({
+    key: 'calls',
+    title: '4. AWS calls per operation',
+    run: benchAwsCalls,
+    print: printAwsCalls,
+    goals: (r) =>
+      r.operations
+        .filter((o) => o.goal !== null)
+        .map((o) => ({
+          goal: `${o.operation} <= ${o.goal} AWS calls`,
+          met: o.goalMet === true,
+          value: String(o.total),
+        })),
+  }),
+  part({
+    key: 'throughput',
+    title: '5. local server throughput',
+    run: benchServerThroughput,
+    print: printServerThroughput,
+    goals: () => [],
+  }),
+];
 
 async function main() {
-  const rows: Row[] = [];
-  const client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
-  const agent = new Agent();
-  const record = async (name: string, check: () => Promise<Report>, direct: () => Promise<unknown>) => {
-    const credval = await measure(check);
-    const plain = await measure(direct);
-    const row: Row = {
-      name,
-      credvalMedianMs: quantile(credval, 0.5),
-      credvalP95Ms: quantile(credval, 0.95),
-      directMedianMs: quantile(plain, 0.5),
-      directP95Ms: quantile(plain, 0.95),
-      ratio: quantile(credval, 0.5) / quantile(plain, 0.5),
-    };
-    rows.push(row);
-  };
-
-  const dolibarr = await startDolibarrSimulator(dolibarrRecordedConfig());
-  const dolibarrCheck = prepareCheck({
-    connector: 'dolibarr',
-    fields: { baseUrl: dolibarr.url, apiKey: DOLIBARR_KEYS.admin },
-  });
-  const dolibarrHeaders = {
-    DOLAPIKEY: DOLIBARR_KEYS.admin,
-    accept: 'application/json',
-    'accept-encoding': 'gzip, deflate, br',
-  };
-  await record(
-    'dolibarr (admin key)',
-    () => runCheck(dolibarrCheck, { client }),
-    directReplay(agent, [
-      { method: 'GET', url: `${dolibarr.url}/api/index.php/status`, headers: dolibarrHeaders },
-      {
-        method: 'GET',
-        url: `${dolibarr.url}/api/index.php/users/info?includepermissions=1`,
-        headers: dolibarrHeaders,
-      },
-    ]),
-  );
-  await dolibarr.close();
-
-  const odoo = await startOdooSimulator(odooRecordedConfig('19.0'));
-  const key = ODOO_SECRETS['<KEY:ADMIN>'] ?? '';
-  const odooCheck = prepareCheck({
-    connector: 'odoo',
-    fields: { serverUrl: odoo.url, database: 'acme', username: 'admin', password: key },
-  });
-  const json2 = (path: string, body: unknown) => ({
-    method: 'POST' as const,
-    url: `${odoo.url}/json/2/${path}`,
-    headers: {
-      authorization: `bearer ${key}`,
-      'x-odoo-database': 'acme',
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
-  await record(
-    'odoo 19 (API key, JSON-2)',
-    () => runCheck(odooCheck, { client }),
-    directReplay(agent, [
-      {
-        method: 'POST',
-        url: `${odoo.url}/web/webclient/version_info`,
-        headers: { 'content-type': 'application/json' },
-        body: '{"jsonrpc":"2.0","method":"call","params":{},"id":1}',
-      },
-      json2('res.users/context_get', {}),
-      json2('res.users/read', { ids: [2], fields: ['login', 'name', 'company_id', 'share'] }),
-      json2('ir.config_parameter/check_access_rights', { operation: 'write', raise_exception: false }),
-      ...['res.partner', 'purchase.order'].flatMap((m) =>
-        ['read', 'write'].map((op) =>
-          json2(`${m}/check_access_rights`, { operation: op, raise_exception: false }),
-        ),
-      ),
-    ]),
-  );
-  await odoo.close();
-
-  // Precoro allows one request a second, so the limits are lifted in the simulator and a fresh ledger is used
-  // per round: this measures credval's work, not Precoro's pacing.
-  const precoro = await startPrecoroSimulator({
-    accounts: [{ token: 'bench-token', email: 'b@example.com' }],
-    minIntervalMs: 0,
-    duplicateWindowMs: 0,
-  });
-  const precoroCheck = prepareCheck({
-    connector: 'precoro',
-    fields: { apiToken: 'bench-token', email: 'b@example.com', apiUrl: precoro.url },
-  });
-  await record(
-    'precoro (token)',
-    () => runCheck(precoroCheck, { client, precoroLedger: new PrecoroLedger() }),
-    directReplay(agent, [
-      {
-        method: 'GET',
-        url: `${precoro.url}/users?per_page=10`,
-        headers: {
-          'X-AUTH-TOKEN': 'bench-token',
-          email: 'b@example.com',
-          accept: 'application/json',
-          'accept-encoding': 'gzip, deflate, br',
-        },
-      },
-    ]),
-  );
-  await precoro.close();
-
-  await client.close();
-  await agent.close();
-
-  const fmt = (n: number) => n.toFixed(2).padStart(8);
-  console.log(`check overhead, ${ROUNDS} rounds each (ms; goal: ratio <= 1.10)`);
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const selected = PARTS.filter((p) => !only || only.includes(p.key));
+  const started = performance.now();
+  const loadAtStart = os.loadavg().map((n) => round(n));
   console.log(
-    `${'vendor'.padEnd(28)}${'credval p50'.padStart(12)}${'p95'.padStart(9)}${'direct p50'.padStart(12)}${'p95'.padStart(9)}${'ratio'.padStart(8)}`,
+    `credval bench${QUICK ? ' (BENCH_QUICK)' : ''}: Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${loadAtStart.join(' ')}\n`,
   );
-  for (const r of rows) {
+  if ((loadAtStart[0] ?? 0) > os.cpus().length * 0.75) {
     console.log(
-      `${r.name.padEnd(28)}${fmt(r.credvalMedianMs).padStart(12)}${fmt(r.credvalP95Ms)}${fmt(r.directMedianMs).padStart(12)}${fmt(r.directP95Ms)}${r.ratio.toFixed(2).padStart(8)}`,
+      `warning: the machine is busy (load ${loadAtStart[0]} on ${os.cpus().length} cores): wall-clock figures will be pessimistic; CPU-time figures are less affected\n`,
     );
   }
+  const results: Record<string, unknown> = {};
+  const timings: Record<string, number> = {};
+  const goals: Goal[] = [];
+  for (const p of selected) {
+    const t0 = performance.now();
+    const result = await p.run();
+    timings[p.key] = round((performance.now() - t0) / 1000, 1);
+    results[p.key] = result;
+    goals.push(...p.goals(result));
+    console.log(`${p.title} (${timings[p.key]} s)\n${p.print(result)}\n`);
+  }
+  const loadAtEnd = os.loadavg().map((n) => round(n));
+  const totalSeconds = round((performance.now() - started) / 1000, 1);
+  if (goals.length > 0) {
+    console.log('goals');
+    for (const g of goals) console.log(`  ${g.met ? 'met   ' : 'MISSED'}  ${g.goal}: ${g.value}`);
+  }
+  console.log(
+    `\ntotal ${totalSeconds} s; load average at the end ${loadAtEnd.join(' ')}; wrote bench/results.json`,
+  );
   writeFileSync(
     new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, rounds: ROUNDS, checkOverhead: rows }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        measuredAt: new Date().toISOString(),
+        quick: QUICK,
+        node: process.version,
+        platform: `${os.platform()} ${os.arch()}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        loadAverage: { start: loadAtStart, end: loadAtEnd },
+        sizes: SIZES,
+        secondsPerPart: timings,
+        totalSeconds,
+        goals,
+        ...results,
+      },
+      null,
+      2,
+    )}\n`,
   );
 }
 

@@ -1,0 +1,298 @@
+// Part 4: AWS calls per operation, counted at the adapters: DynamoDB by an SDK middleware on the real
+// DynamoCredentialRepository (and the Powertools idempotency layer) over dynalite; Secrets Manager, EventBridge
+// and SQS through the real adapters over clients mocked with aws-sdk-client-mock. The HTTP operations run
+// through the real Lambda handlers (shared/http/handlers.ts with buildHttpDeps), so Idempotency-Key records
+// are counted too; the scheduled re-check is Revalidation.work on a message from a real sweep.
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { buildHttpDeps, buildRevalidation, idempotencyStoreFor } from '../shared/app/build.ts';
+import { parseEnvironment } from '../shared/app/environment.ts';
+import {
+  makeCreateCredentialHandler,
+  makeRecheckHandler,
+  makeUpdateCredentialHandler,
+} from '../shared/http/handlers.ts';
+import type { HttpResult } from '../shared/http/problem.ts';
+import type { HttpEvent } from '../shared/http/route.ts';
+import { createGuardedClient } from '../shared/net/guarded-client.ts';
+import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
+import { EventBridgePublisher } from '../shared/store/eventbridge-publisher.ts';
+import { createDynamoClient } from '../shared/store/local-dynamo.ts';
+import { SecretsManagerSecretStore } from '../shared/store/secrets-manager-secret-store.ts';
+import { SqsRevalidationQueue } from '../shared/store/sqs-queue.ts';
+import { startDolibarrSimulator } from '../test/simulators/dolibarr.ts';
+import { DOLIBARR_KEYS, dolibarrRecordedConfig } from '../test/simulators/fixtures.ts';
+import { CallCounter, countDynamoCalls, describeCalls } from './lib/aws-counter.ts';
+import { documentClientOf, startDynaliteChild } from './lib/dynamo.ts';
+import { fakeEventBridge, fakeSecretsManager, fakeSqs } from './lib/fake-aws.ts';
+import { table, yesNo } from './lib/stats.ts';
+
+const TABLE = 'credval-bench-calls';
+const TENANT = 'bench';
+export const CALLS_GOAL = 3;
+
+export interface OperationCalls {
+  operation: string;
+  /** The goal applies to create and re-check only. */
+  goal: number | null;
+  calls: Record<string, number>;
+  byService: Record<string, number>;
+  total: number;
+  goalMet: boolean | null;
+}
+
+export interface AwsCallsResult {
+  operations: OperationCalls[];
+  /** What one sweep cost, for `due` credentials. */
+  sweep: { due: number; calls: Record<string, number>; total: number };
+}
+
+function httpEvent(options: {
+  method: string;
+  path: string;
+  routePath: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  pathParameters?: Record<string, string>;
+}): HttpEvent {
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${options.method} ${options.routePath}`,
+    rawPath: options.path,
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.headers ?? {}),
+    },
+    ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+    requestContext: {
+      accountId: '111111111111',
+      apiId: 'bench',
+      domainName: 'bench.example.com',
+      domainPrefix: 'bench',
+      http: {
+        method: options.method,
+        path: options.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: randomUUID(),
+      routeKey: `${options.method} ${options.routePath}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      authorizer: {
+        principalId: TENANT,
+        integrationLatency: 0,
+        jwt: { claims: { tenant_id: TENANT, sub: 'bench' }, scopes: [] },
+      },
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    isBase64Encoded: false,
+  } as HttpEvent;
+}
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'credval-bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:credval-bench',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/credval-bench',
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const byService = (calls: Record<string, number>) => {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(calls)) {
+    const service = key.split(':')[0] ?? key;
+    out[service] = (out[service] ?? 0) + n;
+  }
+  return out;
+};
+
+export async function benchAwsCalls(): Promise<AwsCallsResult> {
+  // Metrics would print EMF to stdout on every request; Powertools reads this when a Metrics is made.
+  const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const dynamo = await startDynaliteChild(TABLE);
+  const counter = new CallCounter();
+  const lowLevel = createDynamoClient(dynamo.endpoint);
+  countDynamoCalls(lowLevel, counter);
+  const dolibarr = await startDolibarrSimulator(dolibarrRecordedConfig({ failureDelayMs: 0 }));
+  const client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
+  try {
+    const env = parseEnvironment({ TABLE_NAME: TABLE, EGRESS_ALLOW: '127.0.0.0/8', LOG_LEVEL: 'SILENT' });
+    const sqs = fakeSqs(counter);
+    const storage = {
+      repository: new DynamoCredentialRepository({ client: documentClientOf(lowLevel), tableName: TABLE }),
+      secrets: new SecretsManagerSecretStore({
+        client: fakeSecretsManager(counter),
+        kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000',
+      }),
+      idempotencyStore: idempotencyStoreFor(lowLevel, TABLE),
+      events: new EventBridgePublisher({ client: fakeEventBridge(counter), busName: 'credval-bench' }),
+      queue: new SqsRevalidationQueue({
+        client: sqs.client,
+        queueUrl: env.QUEUE_URL ?? 'https://sqs.eu-west-1.amazonaws.com/111111111111/q',
+      }),
+    };
+    const logger = new Logger({ serviceName: 'credval-bench', logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: 'credval', serviceName: 'credval' });
+    const deps = buildHttpDeps(env, storage, { client, logger, metrics });
+    const create = makeCreateCredentialHandler(deps);
+    const recheck = makeRecheckHandler(deps);
+    const update = makeUpdateCredentialHandler(deps);
+    const operations: OperationCalls[] = [];
+
+    const measure = async (
+      operation: string,
+      goal: number | null,
+      run: () => Promise<HttpResult | unknown>,
+    ) => {
+      counter.reset();
+      const result = await run();
+      const calls = counter.snapshot();
+      operations.push({
+        operation,
+        goal,
+        calls,
+        byService: byService(calls),
+        total: counter.total,
+        goalMet: goal === null ? null : counter.total <= goal,
+      });
+      return result;
+    };
+    const expectStatus = (result: unknown, status: number, what: string) => {
+      const r = result as HttpResult;
+      if (r.statusCode !== status) throw new Error(`${what} answered ${r.statusCode}: ${r.body}`);
+      return JSON.parse(r.body) as { id: string; version: number };
+    };
+    const createBody = (name: string) => ({
+      connector: 'dolibarr',
+      name,
+      fields: { baseUrl: dolibarr.url, apiKey: DOLIBARR_KEYS.admin },
+    });
+    const createEvent = (name: string, key?: string) =>
+      httpEvent({
+        method: 'POST',
+        path: '/credentials',
+        routePath: '/credentials',
+        body: createBody(name),
+        ...(key ? { headers: { 'idempotency-key': key } } : {}),
+      });
+
+    const key = randomUUID();
+    const created = expectStatus(
+      await measure('create (POST /credentials, Idempotency-Key)', CALLS_GOAL, () =>
+        create(createEvent('bench-1', key), lambdaContext()),
+      ),
+      201,
+      'create',
+    );
+    expectStatus(
+      await measure('create retried with the same Idempotency-Key', null, () =>
+        create(createEvent('bench-1', key), lambdaContext()),
+      ),
+      201,
+      'create replay',
+    );
+    expectStatus(
+      await measure('create (POST /credentials, no key)', CALLS_GOAL, () =>
+        create(createEvent('bench-2'), lambdaContext()),
+      ),
+      201,
+      'create without key',
+    );
+    const idPath = (id: string, suffix = '') => ({
+      path: `/credentials/${id}${suffix}`,
+      pathParameters: { id },
+    });
+    expectStatus(
+      await measure('re-check (POST /credentials/{id}/validate)', CALLS_GOAL, () =>
+        recheck(
+          httpEvent({
+            method: 'POST',
+            routePath: '/credentials/{id}/validate',
+            ...idPath(created.id, '/validate'),
+          }),
+          lambdaContext(),
+        ),
+      ),
+      200,
+      'recheck',
+    );
+    // Rotation: the vendor issues a new key, and the credential is updated with it (staged, checked, promoted).
+    const newKey = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const admin = dolibarrRecordedConfig().users.find((u) => u.apiKey === DOLIBARR_KEYS.admin);
+    dolibarr.setApiKey(admin?.login ?? 'admin', newKey);
+    expectStatus(
+      await measure('rotation (PATCH /credentials/{id} with a new secret)', null, () =>
+        update(
+          httpEvent({
+            method: 'PATCH',
+            routePath: '/credentials/{id}',
+            ...idPath(created.id),
+            body: { fields: { apiKey: newKey } },
+          }),
+          lambdaContext(),
+        ),
+      ),
+      200,
+      'rotation',
+    );
+    dolibarr.setApiKey(admin?.login ?? 'admin', DOLIBARR_KEYS.admin);
+
+    // Scheduled re-check: a sweep once both credentials are due, then the worker on one queued message.
+    const later = { now: () => new Date(Date.now() + 7 * 3_600_000) };
+    const { revalidation } = buildRevalidation(env, storage, { clock: later, client, logger, metrics });
+    counter.reset();
+    const swept = await revalidation.sweep();
+    const sweepCalls = counter.snapshot();
+    const sweepTotal = counter.total;
+    const message = sqs.received.find((m) => m.credentialId === created.id);
+    if (!message) throw new Error('the sweep did not queue the credential');
+    const outcome = await measure('scheduled re-check (Revalidation.work)', null, () =>
+      revalidation.work(message),
+    );
+    if (outcome !== 'checked') throw new Error(`the worker answered ${String(outcome)}`);
+    return { operations, sweep: { due: swept.due, calls: sweepCalls, total: sweepTotal } };
+  } finally {
+    await client.close();
+    await dolibarr.close();
+    lowLevel.destroy();
+    await dynamo.stop();
+    if (metricsDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = metricsDisabled;
+  }
+}
+
+export function printAwsCalls(r: AwsCallsResult): string {
+  return [
+    'AWS calls per operation (counted at the adapters; goal <= 3 per create and per re-check)',
+    table(
+      ['operation', 'DynamoDB', 'Secrets Manager', 'EventBridge', 'total', 'goal'],
+      r.operations.map((o) => [
+        o.operation,
+        o.byService.DynamoDB ?? 0,
+        o.byService.SecretsManager ?? 0,
+        o.byService.EventBridge ?? 0,
+        o.total,
+        o.goal === null ? '-' : `<= ${o.goal}: ${yesNo(o.goalMet === true)}`,
+      ]),
+    ),
+    ...r.operations.map((o) => `  ${o.operation}: ${describeCalls(o.calls)}`),
+    `one sweep (${r.sweep.due} due credentials): ${r.sweep.total} calls (${describeCalls(r.sweep.calls)})`,
+  ].join('\n');
+}
