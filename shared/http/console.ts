@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,8 @@ export const makeConsoleHandler = (_deps?: HttpDeps, page: ConsolePage = buildCo
         'cache-control': 'no-cache',
         etag: page.etag,
         'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+        // Like every other answer, so a problem report can quote it.
+        'x-correlation-id': event.requestContext?.requestId || randomUUID(),
       };
       if (event.headers?.['if-none-match'] === page.etag) return { statusCode: 304, headers, body: '' };
       return { statusCode: 200, headers, body: page.html };

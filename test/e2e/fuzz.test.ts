@@ -383,6 +383,12 @@ function expectAnswer(route: string, answer: ApiAnswer, allowed: readonly number
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     expect(answer.json).toMatchObject({ status: answer.status, code: expect.stringMatching(/^[a-z_]+$/) });
     expect(answer.json.code).not.toBe('internal_error');
+  } else if (
+    route.includes('/credentials/{arbitrary id}') &&
+    answer.headers.get('content-type')?.startsWith('text/html')
+  ) {
+    // `/credentials/..` resolves to `/`, the console page.
+    expect(answer.text).toContain('<!doctype html>');
   } else {
     expect(answer.headers.get('content-type')).toBe('application/json');
   }

@@ -92,7 +92,11 @@ describe('cdk-nag (AwsSolutions) over the whole app', () => {
           .filter((a) => a.id === 'AwsSolutions-APIG4')
           .map((a) => a.path)
           .sort(),
-      ).toEqual(['credval-dev-stateless/Api/GET--health', 'credval-dev-stateless/Api/GET--openapi.json']);
+      ).toEqual([
+        'credval-dev-stateless/Api/GET--',
+        'credval-dev-stateless/Api/GET--health',
+        'credval-dev-stateless/Api/GET--openapi.json',
+      ]);
     });
   });
 });
