@@ -97,24 +97,43 @@ export function meteredChecker(client: GuardedClient, metrics: Metrics): Checker
   };
 }
 
+type BuildOptions = { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics };
+
+/** What the service and revalidation share: observability, the guarded client, the clock, the checker. */
+function runtimeParts(env: Environment, options: BuildOptions) {
+  const made = options.logger && options.metrics ? null : observability(env);
+  const logger = options.logger ?? (made as ReturnType<typeof observability>).logger;
+  const metrics = options.metrics ?? (made as ReturnType<typeof observability>).metrics;
+  const client =
+    options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+  return {
+    logger,
+    metrics,
+    client,
+    check: meteredChecker(client, metrics),
+    clock: options.clock ?? { now: () => new Date() },
+    config: serviceConfigOf(env),
+    // Handled failures are logged by name only: their messages could come from anywhere.
+    onHandledError: (what: string, error: unknown) =>
+      logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
+  };
+}
+
 /** Builds everything the HTTP handlers need, once per container or local server. */
 export function buildHttpDeps(
   env: Environment,
   storage: Storage,
-  options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
+  options: BuildOptions = {},
 ): HttpDeps & { client: GuardedClient } {
-  const logger = options.logger ?? observability(env).logger;
-  const metrics = options.metrics ?? observability(env).metrics;
-  const client =
-    options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+  const { logger, metrics, client, check, clock, config, onHandledError } = runtimeParts(env, options);
   const service = new CredentialService({
     repository: storage.repository,
     secrets: storage.secrets,
-    check: meteredChecker(client, metrics),
-    clock: options.clock ?? { now: () => new Date() },
-    config: serviceConfigOf(env),
+    check,
+    clock,
+    config,
     ...(storage.events ? { events: storage.events } : {}),
-    onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
+    onHandledError,
   });
   return {
     service,
@@ -142,21 +161,18 @@ export function serviceConfigOf(env: Environment) {
 export function buildRevalidation(
   env: Environment,
   storage: Storage,
-  options: { clock?: Clock; client?: GuardedClient; logger?: Logger; metrics?: Metrics } = {},
+  options: BuildOptions = {},
 ): { revalidation: Revalidation; logger: Logger; metrics: Metrics; client: GuardedClient } {
-  const logger = options.logger ?? observability(env).logger;
-  const metrics = options.metrics ?? observability(env).metrics;
-  const client =
-    options.client ?? createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+  const { logger, metrics, client, check, clock, config, onHandledError } = runtimeParts(env, options);
   const revalidation = new Revalidation({
     repository: storage.repository,
     secrets: storage.secrets,
     ...(storage.queue ? { queue: storage.queue } : {}),
     ...(storage.events ? { events: storage.events } : {}),
-    check: meteredChecker(client, metrics),
-    clock: options.clock ?? { now: () => new Date() },
-    config: serviceConfigOf(env),
-    onHandledError: (what, error) => logger.warn(what, { error: (error as Error)?.name ?? 'unknown' }),
+    check,
+    clock,
+    config,
+    onHandledError,
   });
   return { revalidation, logger, metrics, client };
 }

@@ -25,6 +25,16 @@ export const MonitorState = z.object({
 });
 export type MonitorState = z.infer<typeof MonitorState>;
 
+/** A monitor with nothing pending. */
+export const FRESH_MONITOR: MonitorState = {
+  rejections: 0,
+  firstRejectedAt: null,
+  inconclusiveStreak: 0,
+  invalidChecks: 0,
+  lastCheckId: null,
+  lastStatusBefore: null,
+};
+
 /**
  * A credential as stored in the repository: metadata and non-secret fields only. The secret lives in the
  * SecretStore under `secretName`; nothing here can hold it.
@@ -45,14 +55,7 @@ export const Credential = z.object({
   nextCheckAt: z.string().nullable(),
   /** Name of the secret in the SecretStore (`<prefix>/<tenant>/<id>`). */
   secretName: z.string().min(1),
-  monitor: MonitorState.default({
-    rejections: 0,
-    firstRejectedAt: null,
-    inconclusiveStreak: 0,
-    invalidChecks: 0,
-    lastCheckId: null,
-    lastStatusBefore: null,
-  }),
+  monitor: MonitorState.default(() => ({ ...FRESH_MONITOR })),
 });
 export type Credential = z.infer<typeof Credential>;
 

@@ -1,4 +1,4 @@
-import type { CredentialStatus, MonitorState } from '../domain/credential.ts';
+import { type CredentialStatus, FRESH_MONITOR, type MonitorState } from '../domain/credential.ts';
 import type { Verdict } from '../domain/report.ts';
 
 /** The timing rules of revalidation (DESIGN.md section 7), all in milliseconds. */
@@ -22,15 +22,7 @@ export const DEFAULT_POLICY: StatusPolicyConfig = {
   invalidBackoffMaxMs: 7 * 86_400_000,
 };
 
-/** A monitor with nothing pending. */
-export const FRESH_MONITOR: MonitorState = {
-  rejections: 0,
-  firstRejectedAt: null,
-  inconclusiveStreak: 0,
-  invalidChecks: 0,
-  lastCheckId: null,
-  lastStatusBefore: null,
-};
+export { FRESH_MONITOR };
 
 export interface Transition {
   status: CredentialStatus;
