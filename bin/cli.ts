@@ -157,6 +157,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } else {
     lines.push(`  tokens:  from LOCAL_API_TOKENS (${server.tokens.length})`);
   }
+  lines.push(`  console: ${server.url}/ (sign in with the token)`);
   lines.push(`  try:     curl -H "Authorization: Bearer <token>" ${server.url}/connectors`);
   io.stderr.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolve) => {
