@@ -123,12 +123,6 @@ export interface SecretScope {
   key: IKey;
 }
 
-/** An environment variable that names a resource the function holds no permission on (see `passNameOnly`). */
-export interface NameOnly {
-  variable: string;
-  reason: string;
-}
-
 /**
  * A credval Lambda function with the project's defaults (runtime, architecture, ESM bundling, its own log group
  * with retention, active tracing, an alarm on errors and one on throttles) and a role that starts empty but for
@@ -142,8 +136,6 @@ export class CredvalFunction extends Construct {
   readonly logGroup: LogGroup;
   readonly errorsAlarm: Alarm;
   readonly throttlesAlarm: Alarm;
-  /** Variables set without a grant, with why (the product code requires them; pinned by the infra tests). */
-  readonly nameOnly: NameOnly[] = [];
 
   constructor(scope: Construct, id: string, props: CredvalFunctionProps) {
     super(scope, id);
@@ -383,16 +375,6 @@ export class CredvalFunction extends Construct {
       }),
     );
     this.setEnvironment('EVENT_BUS_NAME', bus.eventBusName);
-    return this;
-  }
-
-  /**
-   * Sets a variable that names a resource without granting anything on it: only where the product code insists
-   * on the name although this function never calls the resource. Recorded in `nameOnly` (the tests pin it).
-   */
-  passNameOnly(variable: 'QUEUE_URL' | 'EVENT_BUS_NAME', value: string, reason: string): this {
-    this.nameOnly.push({ variable, reason });
-    this.setEnvironment(variable, value);
     return this;
   }
 }

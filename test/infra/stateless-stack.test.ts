@@ -109,10 +109,6 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   'revalidation-trigger': ['sqs:SendMessage on queue'],
 };
 
-/** Variables that name a resource the function has no grant on, because the product code requires them. */
-/** Resource names passed without a grant (none: every function gets only what it uses). */
-const EXPECTED_NAME_ONLY: Record<string, string[]> = {};
-
 const VENDOR_CALLING_HTTP = [
   'validate-credential',
   'create-credential',
@@ -295,19 +291,15 @@ describe('stateless stack', () => {
           NODE_OPTIONS: '--enable-source-maps',
         });
         const grants = EXPECTED_GRANTS[name] ?? [];
-        const nameOnly = EXPECTED_NAME_ONLY[name] ?? [];
         const has = (variable: string) => Object.hasOwn(env, variable);
         expect(has('TABLE_NAME'), `${name} TABLE_NAME`).toBe(grants.some((g) => g.endsWith(' on table')));
         expect(has('KMS_KEY_ID'), `${name} KMS_KEY_ID`).toBe(
           grants.includes('secretsmanager:CreateSecret on secrets'),
         );
         expect(has('EVENT_BUS_NAME'), `${name} EVENT_BUS_NAME`).toBe(
-          grants.includes('events:PutEvents on bus') || nameOnly.includes('EVENT_BUS_NAME'),
+          grants.includes('events:PutEvents on bus'),
         );
-        expect(has('QUEUE_URL'), `${name} QUEUE_URL`).toBe(
-          grants.includes('sqs:SendMessage on queue') || nameOnly.includes('QUEUE_URL'),
-        );
-        expect(fn.nameOnly.map((n) => n.variable).sort(), name).toEqual(nameOnly);
+        expect(has('QUEUE_URL'), `${name} QUEUE_URL`).toBe(grants.includes('sqs:SendMessage on queue'));
         if (has('EVENT_BUS_NAME')) expect(env.EVENT_BUS_NAME).toEqual({ Ref: idOf(stateless.bus) });
         if (has('QUEUE_URL')) expect(env.QUEUE_URL).toEqual({ Ref: idOf(stateless.queue) });
       }
