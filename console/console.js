@@ -749,6 +749,27 @@ function withLabels(entries) {
 }
 
 /** "Add credential": name, description, the connector's fields; Test (dry run) and Save. */
+/**
+ * Shows why a save was refused: the named fields of a 400, the report of a refused (422) or inconclusive (503)
+ * check, and for the latter the "Save anyway" button.
+ */
+function showRefusedSave(
+  form,
+  answer,
+  { targets, entries, refused, refusedTitle, inconclusive, offerSaveAnyway },
+) {
+  if (answer.status === 400) form.issues(answer.data, targets);
+  const report = answer.data?.report;
+  if (answer.status === 422 && report) {
+    form.status(refused(report));
+    form.report(report, refusedTitle, entries);
+  } else if (answer.status === 503 && report) {
+    form.report(report, 'Check result', entries);
+    offerSaveAnyway();
+    form.status(inconclusive(report));
+  }
+}
+
 function openAddDialog(connector) {
   const ui = openDialog({ title: `Add ${connector.label} credential` });
   const { name, description } = nameFields();
@@ -850,24 +871,22 @@ function openAddDialog(connector) {
       }
       form.status('');
       form.problem(answer.data);
-      if (answer.status === 400) form.issues(answer.data, targets);
-      const report = answer.data?.report;
-      if (answer.status === 422 && report) {
-        form.status(`Not saved: ${VERDICTS[report.verdict]}. ${report.message}`);
-        form.report(report, 'Why it was not saved', entries);
-      } else if (answer.status === 503 && report) {
-        form.report(report, 'Check result', entries);
-        if (!saveAnyway) {
+      showRefusedSave(form, answer, {
+        targets,
+        entries,
+        refused: (report) => `Not saved: ${VERDICTS[report.verdict]}. ${report.message}`,
+        refusedTitle: 'Why it was not saved',
+        inconclusive: (report) =>
+          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores it as unverified; credval keeps re-checking it.`,
+        offerSaveAnyway: () => {
+          if (saveAnyway) return;
           saveAnyway = button('Save anyway', {
             variant: 'primary',
             onclick: () => busy(saveAnyway, () => save(true)),
           });
           form.actionBar.insertBefore(saveAnyway, cancelButton);
-        }
-        form.status(
-          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores it as unverified; credval keeps re-checking it.`,
-        );
-      }
+        },
+      });
     } catch (error) {
       form.status('');
       if (error.status !== 401) form.problem(error.problem);
@@ -993,24 +1012,22 @@ async function openEditDialog(credential) {
           ? { ...answer.data, detail: `${answer.data?.detail ?? ''} ${CONFLICT_NOTE}` }
           : answer.data,
       );
-      if (answer.status === 400) form.issues(answer.data, targets);
-      const report = answer.data?.report;
-      if (answer.status === 422 && report) {
-        form.status(`Not saved: ${report.message}`);
-        form.report(report, 'Why the change was not saved', entries);
-      } else if (answer.status === 503 && report) {
-        form.report(report, 'Check result', entries);
-        if (!saveAnyway) {
+      showRefusedSave(form, answer, {
+        targets,
+        entries,
+        refused: (report) => `Not saved: ${report.message}`,
+        refusedTitle: 'Why the change was not saved',
+        inconclusive: (report) =>
+          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores the change as unverified.`,
+        offerSaveAnyway: () => {
+          if (saveAnyway) return;
           saveAnyway = button('Save anyway', {
             variant: 'primary',
             onclick: () => busy(saveAnyway, () => save(true)),
           });
           form.actionBar.insertBefore(saveAnyway, cancelButton);
-        }
-        form.status(
-          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores the change as unverified.`,
-        );
-      }
+        },
+      });
     } catch (error) {
       form.status('');
       if (error.status !== 401) form.problem(error.problem);
