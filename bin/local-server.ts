@@ -3,31 +3,33 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import {
-  awsStorage,
-  buildHttpDeps,
-  buildRevalidation,
-  idempotencyStoreFor,
-  type Storage,
-} from '../shared/app/build.ts';
+import { awsClientConfig } from '../shared/app/aws-client-config.ts';
+import { meteredChecker } from '../shared/app/checker.ts';
 import type { Environment } from '../shared/app/environment.ts';
+import { createIdempotencyStore } from '../shared/app/idempotency.ts';
 import { startLocalRevalidation } from '../shared/app/local-revalidation.ts';
-import { ROUTES } from '../shared/http/handlers.ts';
+import { createObservability, handledErrorLogger } from '../shared/app/observability.ts';
+import { createSecretStore } from '../shared/app/secrets.ts';
+import { serviceConfigOf } from '../shared/app/service-config.ts';
+import { createRepository } from '../shared/app/table.ts';
+import { HANDLER_FACTORIES } from '../shared/http/handlers/index.ts';
 import { HttpError, type HttpResult, problemFor } from '../shared/http/problem.ts';
 import type { HttpEvent } from '../shared/http/route.ts';
+import { ROUTES } from '../shared/http/routes.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import type { Resolver } from '../shared/net/types.ts';
-import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
-import {
-  createDocumentClient,
-  createDynamoClient,
-  ensureCredentialsTable,
-  startLocalDynamo,
-} from '../shared/store/local-dynamo.ts';
+import { CredentialCommands } from '../shared/service/credential-commands.ts';
+import { CredentialReads } from '../shared/service/credential-reads.ts';
+import { Sweep } from '../shared/service/revalidation.ts';
+import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
+import { createDynamoClient, ensureCredentialsTable, startLocalDynamo } from '../shared/store/local-dynamo.ts';
 import { LocalEventLog } from '../shared/store/local-event-log.ts';
 import { LocalFileSecretStore } from '../shared/store/local-file-secret-store.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
+import type { CredentialRepository, SecretStore } from '../shared/store/ports.ts';
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -197,25 +199,38 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(result.body);
 }
 
+/** Where the local server keeps credentials. */
+interface Storage {
+  repository: CredentialRepository;
+  secrets: SecretStore;
+  idempotencyStore: BasePersistenceLayer;
+  close(): Promise<void>;
+}
+
 /** Local storage: dynalite on disk and the encrypted secret file store, both under the data dir. */
-async function localStorage(
-  env: Environment,
-  dataDir: string,
-): Promise<Storage & { close(): Promise<void> }> {
+async function localStorage(env: Environment, dataDir: string): Promise<Storage> {
   const dynamo = await startLocalDynamo({ path: join(dataDir, 'dynamodb') });
-  const lowLevel = createDynamoClient(dynamo.endpoint);
-  await ensureCredentialsTable(lowLevel, env.TABLE_NAME);
+  const client = createDynamoClient(dynamo.endpoint);
+  await ensureCredentialsTable(client, env.TABLE_NAME);
   return {
-    repository: new DynamoCredentialRepository({
-      client: createDocumentClient(dynamo.endpoint),
-      tableName: env.TABLE_NAME,
-    }),
+    repository: createRepository(client, env.TABLE_NAME),
     secrets: new LocalFileSecretStore({ dir: join(dataDir, 'secrets') }),
-    idempotencyStore: idempotencyStoreFor(lowLevel, env.TABLE_NAME),
+    idempotencyStore: createIdempotencyStore(client, env.TABLE_NAME),
     close: async () => {
-      lowLevel.destroy();
+      client.destroy();
       await dynamo.close();
     },
+  };
+}
+
+/** STORAGE=aws: the same server on DynamoDB and Secrets Manager, with the SDK's default credentials. */
+function awsStorage(env: Environment): Storage {
+  const client = new DynamoDBClient(awsClientConfig(env));
+  return {
+    repository: createRepository(client, env.TABLE_NAME),
+    secrets: createSecretStore(env),
+    idempotencyStore: createIdempotencyStore(client, env.TABLE_NAME),
+    close: async () => client.destroy(),
   };
 }
 
@@ -242,10 +257,7 @@ export async function startLocalServer(
     if (created) generatedToken = token;
   }
 
-  const storage =
-    env.STORAGE === 'aws'
-      ? { ...awsStorage(env), close: async () => undefined }
-      : await localStorage(env, dataDir);
+  const storage = env.STORAGE === 'aws' ? awsStorage(env) : await localStorage(env, dataDir);
   // Locally the queue is in process and events go to DATA_DIR/events.ndjson (and the webhook), even with
   // STORAGE=aws: the schedule, SQS and EventBridge are what the deployed stack adds.
   const queue = new MemoryRevalidationQueue();
@@ -259,19 +271,41 @@ export async function startLocalServer(
     timeoutMs: env.CHECK_TIMEOUT,
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });
-  const deps = buildHttpDeps(env, { ...storage, events, queue }, { client });
-  const { revalidation } = buildRevalidation(
-    env,
-    { ...storage, events, queue },
-    { client: deps.client, logger: deps.logger, metrics: deps.metrics },
-  );
+  // The one place that builds every part: the same parts the Lambda functions build one by one.
+  const { logger, metrics } = createObservability(env);
+  const check = meteredChecker(client, metrics);
+  const clock = { now: () => new Date() };
+  const config = serviceConfigOf(env);
+  const onHandledError = handledErrorLogger(logger);
+  const { repository, secrets } = storage;
+  const commands = new CredentialCommands({
+    repository,
+    secrets,
+    check,
+    events,
+    clock,
+    config,
+    onHandledError,
+  });
   const sweeper = startLocalRevalidation({
-    revalidation,
+    sweep: new Sweep({ repository, queue, clock }),
+    worker: new RevalidationWorker({ repository, secrets, events, check, clock, config, onHandledError }),
     queue,
     intervalMs: env.SWEEP_INTERVAL,
-    logger: deps.logger,
+    logger,
   });
-  const routes = ROUTES.map((r) => ({ ...r, handler: r.make(deps) }));
+  const deps = {
+    logger,
+    metrics,
+    tenantClaim: env.TENANT_CLAIM,
+    corsOrigins: env.CORS_ORIGINS,
+    reads: new CredentialReads(repository),
+    commands,
+    check,
+    deletion: { repository, secrets, recoveryDays: config.deletionRecoveryDays, onHandledError },
+    idempotencyStore: storage.idempotencyStore,
+  };
+  const routes = ROUTES.map((r) => ({ ...r, handler: HANDLER_FACTORIES[r.name](deps) }));
 
   const server: Server = createServer(async (req, res) => {
     const correlationId = randomUUID();
@@ -288,7 +322,7 @@ export async function startLocalServer(
         throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}.`);
       }
       const tenant = tenantForToken(tokens, req.headers.authorization);
-      if (!route.public && !tenant) {
+      if (route.auth && !tenant) {
         // API Gateway's authorizer refuses before any function runs; so does this server.
         throw new HttpError(
           401,
@@ -345,7 +379,7 @@ export async function startLocalServer(
         server.close(() => done());
         server.closeAllConnections();
       });
-      await deps.client.close();
+      await client.close();
       await storage.close();
     },
   };

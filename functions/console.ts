@@ -1,4 +1,4 @@
-// GET /: the console page, no authentication.
-import { makeConsoleHandler } from '../shared/http/console.ts';
+// GET /: the console page, public; builds nothing but the page.
+import { makeConsoleHandler } from '../shared/http/handlers/console.ts';
 
 export const handler = makeConsoleHandler();

@@ -1,5 +1,11 @@
-// POST /credentials: check, then store (Idempotency-Key).
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeCreateCredentialHandler } from '../shared/http/handlers.ts';
+// POST /credentials: check, then store (Idempotency-Key). Uses: vendors, table, idempotency, secrets, bus.
+import { lambdaCommands } from '../shared/app/commands.ts';
+import { lambdaIdempotencyStore } from '../shared/app/idempotency.ts';
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeCreateCredentialHandler } from '../shared/http/handlers/create-credential.ts';
 
-export const handler = makeCreateCredentialHandler(lambdaDeps());
+export const handler = makeCreateCredentialHandler({
+  ...lambdaHttpBase(),
+  commands: lambdaCommands(),
+  idempotencyStore: lambdaIdempotencyStore(),
+});

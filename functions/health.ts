@@ -1,5 +1,5 @@
-// GET /health: liveness, no authentication.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeHealthHandler } from '../shared/http/handlers.ts';
+// GET /health: liveness, public.
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeHealthHandler } from '../shared/http/handlers/health.ts';
 
-export const handler = makeHealthHandler(lambdaDeps());
+export const handler = makeHealthHandler(lambdaHttpBase());

@@ -1,5 +1,5 @@
-// GET /connectors: the connector catalogue.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeListConnectorsHandler } from '../shared/http/handlers.ts';
+// GET /connectors: the connector catalogue (generated at build time).
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeListConnectorsHandler } from '../shared/http/handlers/list-connectors.ts';
 
-export const handler = makeListConnectorsHandler(lambdaDeps());
+export const handler = makeListConnectorsHandler(lambdaHttpBase());

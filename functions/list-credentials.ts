@@ -1,5 +1,7 @@
-// GET /credentials: list with cursor pagination.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeListCredentialsHandler } from '../shared/http/handlers.ts';
+// GET /credentials: list (never secrets). Uses: table (read).
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { lambdaRepository } from '../shared/app/table.ts';
+import { makeListCredentialsHandler } from '../shared/http/handlers/list-credentials.ts';
+import { CredentialReads } from '../shared/service/credential-reads.ts';
 
-export const handler = makeListCredentialsHandler(lambdaDeps());
+export const handler = makeListCredentialsHandler({ ...lambdaHttpBase(), reads: new CredentialReads(lambdaRepository()) });

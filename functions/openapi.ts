@@ -1,5 +1,5 @@
-// GET /openapi.json: the OpenAPI 3.1 document, no authentication.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeOpenApiHandler } from '../shared/http/handlers.ts';
+// GET /openapi.json: the OpenAPI 3.1 document (generated at build time), public.
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeOpenApiHandler } from '../shared/http/handlers/openapi.ts';
 
-export const handler = makeOpenApiHandler(lambdaDeps());
+export const handler = makeOpenApiHandler(lambdaHttpBase());

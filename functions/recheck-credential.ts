@@ -1,5 +1,6 @@
-// POST /credentials/{id}/validate: re-check now.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeRecheckHandler } from '../shared/http/handlers.ts';
+// POST /credentials/{id}/validate: re-check now. Uses: vendors, table, secrets, bus.
+import { lambdaCommands } from '../shared/app/commands.ts';
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeRecheckHandler } from '../shared/http/handlers/recheck-credential.ts';
 
-export const handler = makeRecheckHandler(lambdaDeps());
+export const handler = makeRecheckHandler({ ...lambdaHttpBase(), commands: lambdaCommands() });

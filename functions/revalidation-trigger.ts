@@ -1,6 +1,11 @@
-// EventBridge: a changed credval secret or a RevalidationRequested event queues a re-check.
-import { lambdaTrigger } from '../shared/app/lambda.ts';
-import { makeTriggerHandler } from '../shared/app/revalidation-handlers.ts';
+// EventBridge: a changed credval secret or a RevalidationRequested event queues a re-check. Uses: queue.
+import { makeTriggerHandler } from '../shared/app/handlers/revalidation-trigger.ts';
+import { lambdaEnvironment } from '../shared/app/lambda-environment.ts';
+import { lambdaObservability } from '../shared/app/observability.ts';
+import { lambdaRevalidationQueue } from '../shared/app/queue.ts';
 
-const { queue, secretPrefix, logger, metrics } = lambdaTrigger();
-export const handler = makeTriggerHandler(queue, secretPrefix, { logger, metrics });
+export const handler = makeTriggerHandler(
+  lambdaRevalidationQueue(),
+  lambdaEnvironment().SECRET_PREFIX,
+  lambdaObservability(),
+);

@@ -1,6 +1,20 @@
-// SQS: re-checks queued credentials, reporting partial batch failures.
-import { lambdaRevalidation } from '../shared/app/lambda.ts';
-import { makeWorkerHandler } from '../shared/app/revalidation-handlers.ts';
+// SQS: re-checks queued credentials, reporting partial batch failures. Uses: vendors, table, secrets, bus.
+import { lambdaEventPublisher } from '../shared/app/bus.ts';
+import { lambdaChecker } from '../shared/app/checker.ts';
+import { makeWorkerHandler } from '../shared/app/handlers/revalidation-worker.ts';
+import { handledErrorLogger, lambdaObservability } from '../shared/app/observability.ts';
+import { lambdaSecretStore } from '../shared/app/secrets.ts';
+import { lambdaServiceConfig } from '../shared/app/service-config.ts';
+import { lambdaRepository } from '../shared/app/table.ts';
+import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
 
-const { revalidation, logger, metrics } = lambdaRevalidation();
-export const handler = makeWorkerHandler(revalidation, { logger, metrics });
+const worker = new RevalidationWorker({
+  repository: lambdaRepository(),
+  secrets: lambdaSecretStore(),
+  events: lambdaEventPublisher(),
+  check: lambdaChecker(),
+  clock: { now: () => new Date() },
+  config: lambdaServiceConfig(),
+  onHandledError: handledErrorLogger(lambdaObservability().logger),
+});
+export const handler = makeWorkerHandler(worker, lambdaObservability());

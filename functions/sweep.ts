@@ -1,6 +1,13 @@
-// Scheduled (EventBridge Scheduler): queues every credential due for a re-check.
-import { lambdaRevalidation } from '../shared/app/lambda.ts';
-import { makeSweepHandler } from '../shared/app/revalidation-handlers.ts';
+// Scheduled (EventBridge Scheduler): queues every credential due for a re-check. Uses: table, due index, queue.
+import { makeSweepHandler } from '../shared/app/handlers/sweep.ts';
+import { lambdaObservability } from '../shared/app/observability.ts';
+import { lambdaRevalidationQueue } from '../shared/app/queue.ts';
+import { lambdaRepository } from '../shared/app/table.ts';
+import { Sweep } from '../shared/service/revalidation.ts';
 
-const { revalidation, logger, metrics } = lambdaRevalidation();
-export const handler = makeSweepHandler(revalidation, { logger, metrics });
+const sweep = new Sweep({
+  repository: lambdaRepository(),
+  queue: lambdaRevalidationQueue(),
+  clock: { now: () => new Date() },
+});
+export const handler = makeSweepHandler(sweep, lambdaObservability());

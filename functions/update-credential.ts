@@ -1,5 +1,6 @@
-// PATCH /credentials/{id}: edit or rotate (If-Match).
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeUpdateCredentialHandler } from '../shared/http/handlers.ts';
+// PATCH /credentials/{id}: edit or rotate (If-Match). Uses: vendors, table, secrets, bus.
+import { lambdaCommands } from '../shared/app/commands.ts';
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeUpdateCredentialHandler } from '../shared/http/handlers/update-credential.ts';
 
-export const handler = makeUpdateCredentialHandler(lambdaDeps());
+export const handler = makeUpdateCredentialHandler({ ...lambdaHttpBase(), commands: lambdaCommands() });

@@ -1,5 +1,6 @@
-// POST /validations: dry-run check, stores nothing.
-import { lambdaDeps } from '../shared/app/lambda.ts';
-import { makeValidateHandler } from '../shared/http/handlers.ts';
+// POST /validations: dry-run check against the vendor, stores nothing. Uses: vendors.
+import { lambdaChecker } from '../shared/app/checker.ts';
+import { lambdaHttpBase } from '../shared/app/observability.ts';
+import { makeValidateHandler } from '../shared/http/handlers/validate-credential.ts';
 
-export const handler = makeValidateHandler(lambdaDeps());
+export const handler = makeValidateHandler({ ...lambdaHttpBase(), check: lambdaChecker() });

@@ -13,8 +13,9 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../shared/domain/events.ts';
-import { TABLE_LAYOUT } from '../shared/store/table-layout.ts';
+import type { SecretUse, Uses } from '../shared/app/uses.ts';
+import { EVENT_SOURCE } from '../shared/domain/event-names.ts';
+import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 
 /** The repository root (for entries, the lock file and asset paths). */
 export const PROJECT_ROOT = join(import.meta.dirname, '..');
@@ -96,6 +97,28 @@ export const TABLE_ACTIONS: Record<TableAccess, string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   readwrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
 };
+
+/**
+ * The Secrets Manager calls behind each use of secrets (shared/app/uses.ts), as the adapter
+ * (shared/store/secrets-manager-secret-store.ts) makes them.
+ */
+export const SECRET_ACTIONS: Record<SecretUse, SecretAction[]> = {
+  // DeleteSecret: compensation when the item cannot be written after the secret was.
+  create: ['CreateSecret', 'TagResource', 'DeleteSecret'],
+  read: ['GetSecretValue'],
+  // Stage AWSPENDING, check, promote (or discard): DescribeSecret finds the versions' labels.
+  rotate: ['GetSecretValue', 'PutSecretValue', 'DescribeSecret', 'UpdateSecretVersionStage'],
+  // DescribeSecret: recognising a retried deletion; RestoreSecret: compensation.
+  delete: ['DeleteSecret', 'RestoreSecret', 'DescribeSecret'],
+};
+
+/** The resources a function's uses may name. */
+export interface UseResources {
+  table: ITable;
+  secrets: SecretScope;
+  bus: IEventBus;
+  queue: IQueue;
+}
 
 export interface TableOptions {
   /** Query on the sparse due index (the sweep). */
@@ -237,6 +260,31 @@ export class CredvalFunction extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * Grants exactly what `uses` lists (shared/app/uses.ts), each grant with the variable that names its resource,
+   * and nothing else. The function's entry builds the same list of parts (test/infra/function-uses.test.ts).
+   */
+  bindUses(uses: Uses, resources: UseResources): this {
+    if (uses.table) {
+      this.bindTable(resources.table, uses.table === 'read' ? 'read' : 'readwrite', {
+        ...(uses.dueIndex ? { dueIndex: true } : {}),
+        ...(uses.idempotency ? { idempotencyRecords: true } : {}),
+        ...(uses.secrets?.includes('delete') ? { deleteItems: true } : {}),
+      });
+    } else if (uses.dueIndex || uses.idempotency) {
+      throw new Error('The due index and idempotency records live in the table: add `table` to the uses.');
+    }
+    if (uses.secrets?.length) {
+      this.bindSecrets(
+        resources.secrets,
+        uses.secrets.flatMap((use) => SECRET_ACTIONS[use]),
+      );
+    }
+    if (uses.queue) this.bindQueue(resources.queue, 'send');
+    if (uses.bus) this.bindBus(resources.bus);
+    return this;
   }
 
   /** Sends both alarms to `action`. */

@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { TABLE_LAYOUT } from '../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 
 /**
  * What must outlive any redeploy: the customer-managed KMS key (secrets and table) and the credentials table.

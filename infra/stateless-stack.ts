@@ -31,115 +31,33 @@ import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../shared/domain/events.ts';
-import { ROUTES } from '../shared/http/handlers.ts';
-import { parseDuration } from '../shared/service/config.ts';
+import { BACKGROUND_FUNCTIONS } from '../shared/app/functions.ts';
+import { parseDuration } from '../shared/domain/durations.ts';
 import {
   CLOUDTRAIL_API_CALL,
   CLOUDTRAIL_SERVICE_EVENT,
+  EVENT_SOURCE,
   REVALIDATION_REQUESTED,
   SECRET_CHANGE_EVENT_NAMES,
   SECRET_LABEL_UPDATED,
   SECRETS_MANAGER_SOURCE,
-} from '../shared/service/triggers.ts';
+} from '../shared/domain/event-names.ts';
+import { ROUTES } from '../shared/http/routes.ts';
 import type { CredvalConfig } from './config.ts';
-import { CredvalFunction, FUNCTIONS_DIR, type FunctionConfig, type SecretScope } from './credval-function.ts';
+import { CredvalFunction, FUNCTIONS_DIR, type FunctionConfig, type UseResources } from './credval-function.ts';
 
-/** What the wiring of a function may bind. */
-interface Resources {
-  table: ITable;
-  secrets: SecretScope;
-  bus: EventBus;
-  queue: Queue;
-}
-
-interface FunctionSpec {
-  description: string;
+interface FunctionOptions {
+  summary: string;
   memorySize?: number;
   timeout?: Duration;
   copyDirs?: string[];
-  /** Every grant the function gets (with its variable), and nothing else. */
-  wire(fn: CredvalFunction, r: Resources): void;
 }
 
 /** API Gateway ends an HTTP API integration at 30 s: a function that calls a vendor answers before that. */
 const VENDOR_CALLING_HTTP_TIMEOUT = Duration.seconds(29);
-const none = () => {};
-
-/**
- * The function behind each route of `ROUTES` (shared/http/handlers.ts), by route name. A route without an entry
- * here fails synthesis: whoever adds a route decides what its function may touch.
- */
-export const HTTP_FUNCTIONS: Record<string, FunctionSpec> = {
-  console: {
-    description: 'GET /: the console page (public, static)',
-    copyDirs: ['console'],
-    wire: none,
-  },
-  health: { description: 'GET /health: liveness (public)', wire: none },
-  openapi: { description: 'GET /openapi.json: the OpenAPI document (public)', wire: none },
-  'list-connectors': { description: 'GET /connectors: the connector catalogue', wire: none },
-  'validate-credential': {
-    description: 'POST /validations: dry-run check against the vendor; stores nothing',
-    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
-    wire: none,
-  },
-  'create-credential': {
-    description: 'POST /credentials: check, then store the secret and the item (Idempotency-Key)',
-    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
-    wire: (fn, r) =>
-      fn
-        .bindTable(r.table, 'readwrite', { idempotencyRecords: true })
-        // DeleteSecret: compensation when the item cannot be written after the secret was.
-        .bindSecrets(r.secrets, ['CreateSecret', 'TagResource', 'DeleteSecret'])
-        .bindBus(r.bus),
-  },
-  'list-credentials': {
-    description: 'GET /credentials: list (never secrets)',
-    wire: (fn, r) => fn.bindTable(r.table, 'read'),
-  },
-  'get-credential': {
-    description: 'GET /credentials/{id}: metadata and last report',
-    wire: (fn, r) => fn.bindTable(r.table, 'read'),
-  },
-  'update-credential': {
-    description: 'PATCH /credentials/{id}: edit, or rotate (stage AWSPENDING, check, promote)',
-    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
-    wire: (fn, r) =>
-      fn
-        .bindTable(r.table, 'readwrite')
-        .bindSecrets(r.secrets, [
-          'GetSecretValue',
-          'PutSecretValue',
-          'DescribeSecret',
-          'UpdateSecretVersionStage',
-        ])
-        .bindBus(r.bus),
-  },
-  'delete-credential': {
-    description: 'DELETE /credentials/{id}: schedule the secret for deletion, remove the item',
-    // Reads the item, then deletes it (no PutItem); no bus: deleting publishes no event
-    // (shared/service/credential-service.ts).
-    wire: (fn, r) =>
-      fn
-        .bindTable(r.table, 'read', { deleteItems: true })
-        // DescribeSecret: recognising a retried deletion; RestoreSecret: compensation.
-        .bindSecrets(r.secrets, ['DeleteSecret', 'RestoreSecret', 'DescribeSecret']),
-  },
-  'recheck-credential': {
-    description: 'POST /credentials/{id}/validate: re-check now with the stored secret',
-    timeout: VENDOR_CALLING_HTTP_TIMEOUT,
-    wire: (fn, r) =>
-      fn.bindTable(r.table, 'readwrite').bindSecrets(r.secrets, ['GetSecretValue']).bindBus(r.bus),
-  },
-  'list-checks': {
-    description: 'GET /credentials/{id}/checks: check history',
-    wire: (fn, r) => fn.bindTable(r.table, 'read'),
-  },
-};
 
 /** The revalidation functions' names (their entries are `functions/<name>.ts`). */
-export const REVALIDATION_FUNCTIONS = ['sweep', 'revalidation-worker', 'revalidation-trigger'] as const;
+export const REVALIDATION_FUNCTIONS = Object.keys(BACKGROUND_FUNCTIONS) as Array<keyof typeof BACKGROUND_FUNCTIONS>;
 
 export interface StatelessStackProps extends StackProps {
   table: ITable;
@@ -180,10 +98,10 @@ export class StatelessStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: 'credval',
       ...(config.egressAllow.length > 0 ? { EGRESS_ALLOW: config.egressAllow.join(',') } : {}),
     };
-    const newFunction = (name: string, spec: Omit<FunctionSpec, 'wire'>) => {
+    const newFunction = (name: string, spec: FunctionOptions) => {
       const fn = new CredvalFunction(this, pascal(name), {
         name,
-        description: `credval ${config.stage}: ${spec.description}`,
+        description: `credval ${config.stage}: ${spec.summary}`,
         config: functionConfig,
         logRetention: config.logRetention,
         ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
@@ -213,7 +131,7 @@ export class StatelessStack extends Stack {
 
     this.bus = new EventBus(this, 'Bus', { eventBusName: `credval-${config.stage}` });
 
-    const resources: Resources = {
+    const resources: UseResources = {
       table: props.table,
       secrets: { prefix: config.secretPrefix, key: props.key },
       bus: this.bus,
@@ -263,13 +181,6 @@ export class StatelessStack extends Stack {
     });
 
     for (const route of ROUTES) {
-      const spec = HTTP_FUNCTIONS[route.name];
-      if (!spec) {
-        throw new Error(
-          `Route ${route.method} ${route.path} ("${route.name}") has no function in infra/stateless-stack.ts ` +
-            'HTTP_FUNCTIONS: add one that says what it may access.',
-        );
-      }
       if (!existsSync(join(FUNCTIONS_DIR, `${route.name}.ts`))) {
         this.skippedRoutes.push(route.name);
         Annotations.of(this).addWarningV2(
@@ -278,15 +189,19 @@ export class StatelessStack extends Stack {
         );
         continue;
       }
-      const fn = newFunction(route.name, spec);
-      spec.wire(fn, resources);
+      const fn = newFunction(route.name, {
+        summary: `${route.method} ${route.path}: ${route.summary}${route.auth ? '' : ' (public)'}`,
+        ...('vendors' in route.uses ? { timeout: VENDOR_CALLING_HTTP_TIMEOUT } : {}),
+        ...(route.name === 'console' ? { copyDirs: ['console'] } : {}),
+      });
+      fn.bindUses(route.uses, resources);
       const [httpRoute] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method as keyof typeof HttpMethod]],
         integration: new HttpLambdaIntegration(`${pascal(route.name)}Integration`, fn.function),
-        ...(route.public ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        ...(route.auth ? {} : { authorizer: new HttpNoneAuthorizer() }),
       });
-      if (route.public && httpRoute) {
+      if (!route.auth && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `${route.method} ${route.path} is public by design (DESIGN.md section 6): it reads no tenant data.`,
@@ -295,27 +210,18 @@ export class StatelessStack extends Stack {
     }
 
     // Revalidation: schedule -> sweep -> queue -> worker; secret changes and RevalidationRequested -> trigger.
-    const sweep = newFunction('sweep', {
-      description: 'scheduled: queues every credential due for a re-check',
-      timeout: Duration.minutes(5),
+    const background = (name: keyof typeof BACKGROUND_FUNCTIONS, options: Omit<FunctionOptions, 'summary'>) =>
+      newFunction(name, { summary: BACKGROUND_FUNCTIONS[name].summary, ...options }).bindUses(
+        BACKGROUND_FUNCTIONS[name].uses,
+        resources,
+      );
+    const sweep = background('sweep', { timeout: Duration.minutes(5) });
+    background('revalidation-worker', { memorySize: 1024, timeout: workerTimeout }).consumeQueue(this.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: 5,
     });
-    sweep.bindTable(props.table, 'readwrite', { dueIndex: true }).bindQueue(this.queue, 'send');
-
-    const worker = newFunction('revalidation-worker', {
-      description: 'SQS: re-checks queued credentials (partial batch failures)',
-      memorySize: 1024,
-      timeout: workerTimeout,
-    });
-    worker
-      .bindTable(props.table, 'readwrite')
-      .bindSecrets(resources.secrets, ['GetSecretValue'])
-      .bindBus(this.bus)
-      .consumeQueue(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 });
-
-    const trigger = newFunction('revalidation-trigger', {
-      description: 'EventBridge: a changed secret or RevalidationRequested queues a re-check',
-    });
-    trigger.bindQueue(this.queue, 'send');
+    const trigger = background('revalidation-trigger', {});
 
     this.sweepScheduleRole = new Role(this, 'SweepScheduleRole', {
       description: 'EventBridge Scheduler: invokes the credval sweep',

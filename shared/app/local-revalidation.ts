@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RevalidationMessage } from '../domain/events.ts';
-import type { Revalidation } from '../service/revalidation.ts';
+import type { Sweep } from '../service/revalidation.ts';
+import type { RevalidationWorker } from '../service/revalidation-worker.ts';
 import type { MemoryRevalidationQueue } from '../store/memory-queue.ts';
 
 /** How many queued checks run together, like one SQS batch for the Lambda worker. */
@@ -18,23 +19,24 @@ export interface LocalRevalidation {
  * whose check failed is put back for the next round, as SQS would deliver it again.
  */
 export function startLocalRevalidation(options: {
-  revalidation: Revalidation;
+  sweep: Sweep;
+  worker: RevalidationWorker;
   queue: MemoryRevalidationQueue;
   intervalMs: number;
   logger: Logger;
 }): LocalRevalidation {
-  const { revalidation, queue, logger } = options;
+  const { sweep: sweeper, worker, queue, logger } = options;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
   const runOnce = async () => {
-    const sweep = await revalidation.sweep();
+    const sweep = await sweeper.sweep();
     let processed = 0;
     let failed = 0;
     const retry: RevalidationMessage[] = [];
     while (queue.size > 0) {
       const batch = queue.drain(BATCH_SIZE);
-      const results = await Promise.allSettled(batch.map((message) => revalidation.work(message)));
+      const results = await Promise.allSettled(batch.map((message) => worker.work(message)));
       results.forEach((result, i) => {
         if (result.status === 'fulfilled') processed += 1;
         else {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../domain/zod.ts';
 import { type Report, Report as ReportSchema, Requirement, type Warning } from '../domain/report.ts';
 import type { GuardedClient } from '../net/types.ts';
 import { failed } from './findings.ts';
@@ -32,7 +32,7 @@ export interface PreparedCheck {
   warnings: Warning[];
 }
 
-const Requirements = z.array(Requirement).max(50, 'at most 50 requirements');
+const Requirements = z.array(Requirement).check(z.maxLength(50, 'at most 50 requirements'));
 
 /** Validates and normalises a check request; throws CheckInputError naming every problem. */
 export function prepareCheck(input: {

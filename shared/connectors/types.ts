@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from '../domain/zod.ts';
 import type { Identity, Permission, Reason, Requirement, Verdict, Warning } from '../domain/report.ts';
 import type { GuardedClient } from '../net/types.ts';
 import type { PrecoroLedger } from './precoro/request-ledger.ts';
@@ -58,7 +58,7 @@ export interface Connector {
   description: string;
   fields: readonly FieldSpec[];
   /** Zod schema of the normalised fields: the source of the JSON Schema in the catalogue. */
-  schema: z.ZodType<FieldValues>;
+  schema: z.ZodMiniType<FieldValues>;
   /** Resources reported in `permissions` when a check names no requirements. */
   defaultResources: readonly string[];
   normalize(input: Record<string, unknown>): NormalizeResult;

@@ -12,16 +12,16 @@ export type CheckTrigger = z.infer<typeof CheckTrigger>;
 /** What revalidation remembers between checks (see shared/service/status-policy.ts). */
 export const MonitorState = z.object({
   /** Definite rejections since the last valid check; the first one awaits confirmation. */
-  rejections: z.number().int().nonnegative(),
-  firstRejectedAt: z.string().nullable(),
+  rejections: z.int().check(z.nonnegative()),
+  firstRejectedAt: z.nullable(z.string()),
   /** Inconclusive checks in a row. */
-  inconclusiveStreak: z.number().int().nonnegative(),
+  inconclusiveStreak: z.int().check(z.nonnegative()),
   /** Checks while invalid, for the back-off. */
-  invalidChecks: z.number().int().nonnegative(),
+  invalidChecks: z.int().check(z.nonnegative()),
   /** The check that produced `lastCheck`: a redelivered queue message for it is recognised and not redone. */
-  lastCheckId: z.string().nullable(),
+  lastCheckId: z.nullable(z.string()),
   /** The status before that check, so a redelivered message can rebuild its history entry exactly. */
-  lastStatusBefore: CredentialStatus.nullable().default(null),
+  lastStatusBefore: z._default(z.nullable(CredentialStatus), null),
 });
 export type MonitorState = z.infer<typeof MonitorState>;
 
@@ -40,27 +40,27 @@ export const FRESH_MONITOR: MonitorState = {
  * SecretStore under `secretName`; nothing here can hold it.
  */
 export const Credential = z.object({
-  tenantId: z.string().min(1),
-  id: z.string().min(1),
-  connector: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
+  id: z.string().check(z.minLength(1)),
+  connector: z.string().check(z.minLength(1)),
   name: z.string(),
   description: z.string(),
   fields: z.record(z.string(), z.string()),
   requirements: z.array(Requirement),
   status: CredentialStatus,
-  lastCheck: Report.nullable(),
-  version: z.number().int().positive(),
+  lastCheck: z.nullable(Report),
+  version: z.int().check(z.positive()),
   createdAt: z.string(),
   updatedAt: z.string(),
-  nextCheckAt: z.string().nullable(),
+  nextCheckAt: z.nullable(z.string()),
   /** Name of the secret in the SecretStore (`<prefix>/<tenant>/<id>`). */
-  secretName: z.string().min(1),
-  monitor: MonitorState.default(() => ({ ...FRESH_MONITOR })),
+  secretName: z.string().check(z.minLength(1)),
+  monitor: z._default(MonitorState, () => ({ ...FRESH_MONITOR })),
 });
 export type Credential = z.infer<typeof Credential>;
 
 /** The credential as the API shows it (DESIGN.md section 9): no tenant, no secret reference. */
-export const CredentialView = Credential.omit({ tenantId: true, secretName: true, monitor: true });
+export const CredentialView = z.omit(Credential, { tenantId: true, secretName: true, monitor: true });
 export type CredentialView = z.infer<typeof CredentialView>;
 
 /** The API view of a stored credential. */
@@ -71,13 +71,13 @@ export function toView(credential: Credential): CredentialView {
 
 /** One entry of a credential's check history. */
 export const CheckRecord = z.object({
-  tenantId: z.string().min(1),
-  credentialId: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
+  credentialId: z.string().check(z.minLength(1)),
   /** Deterministic per check, so a retried write overwrites instead of duplicating. */
-  checkId: z.string().min(1),
+  checkId: z.string().check(z.minLength(1)),
   checkedAt: z.string(),
   trigger: CheckTrigger,
-  statusBefore: CredentialStatus.nullable(),
+  statusBefore: z.nullable(CredentialStatus),
   statusAfter: CredentialStatus,
   report: Report,
 });

@@ -2,8 +2,7 @@ import { CredentialStatus } from './credential.ts';
 import { Reason, Verdict } from './report.ts';
 import { z } from './zod.ts';
 
-/** EventBridge `source` of everything credval publishes. */
-export const EVENT_SOURCE = 'credval';
+export { EVENT_SOURCE } from './event-names.ts';
 
 /** Published after every check (DESIGN.md section 9). No secret and no vendor body, by construction. */
 export const CredentialChecked = z.object({
@@ -13,7 +12,7 @@ export const CredentialChecked = z.object({
   /** Same for a redelivered check: consumers deduplicate on it. */
   checkId: z.string(),
   verdict: Verdict,
-  reason: Reason.nullable(),
+  reason: z.nullable(Reason),
   status: CredentialStatus,
   checkedAt: z.string(),
 });
@@ -24,9 +23,9 @@ export const CredentialStatusChanged = z.object({
   tenantId: z.string(),
   credentialId: z.string(),
   connector: z.string(),
-  from: CredentialStatus.nullable(),
+  from: z.nullable(CredentialStatus),
   to: CredentialStatus,
-  reason: Reason.nullable(),
+  reason: z.nullable(Reason),
   checkedAt: z.string(),
   checkId: z.string(),
 });
@@ -34,9 +33,9 @@ export type CredentialStatusChanged = z.infer<typeof CredentialStatusChanged>;
 
 /** Sent by a consumer whose own call with the credential was refused (inbound). */
 export const RevalidationRequested = z.object({
-  tenantId: z.string().min(1).max(64),
-  credentialId: z.string().min(1).max(64),
-  reason: z.string().max(500).optional(),
+  tenantId: z.string().check(z.minLength(1), z.maxLength(64)),
+  credentialId: z.string().check(z.minLength(1), z.maxLength(64)),
+  reason: z.optional(z.string().check(z.maxLength(500))),
 });
 export type RevalidationRequested = z.infer<typeof RevalidationRequested>;
 
@@ -46,14 +45,14 @@ export type CredentialEvent =
 
 /** A request to re-check one credential, as queued for the worker. */
 export const RevalidationMessage = z.object({
-  tenantId: z.string().min(1),
-  credentialId: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
+  credentialId: z.string().check(z.minLength(1)),
   /** The version the request is about; a newer stored version means a user change came first. */
-  version: z.number().int().positive().nullable(),
+  version: z.nullable(z.int().check(z.positive())),
   /** Deterministic per scheduled check, so a redelivered message is recognised. */
-  checkId: z.string().min(1),
+  checkId: z.string().check(z.minLength(1)),
   trigger: z.enum(['schedule', 'event']),
   /** For logs: what asked for it (the sweep, a secret change, a consumer). */
-  cause: z.string().max(200),
+  cause: z.string().check(z.maxLength(200)),
 });
 export type RevalidationMessage = z.infer<typeof RevalidationMessage>;

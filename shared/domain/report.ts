@@ -51,19 +51,19 @@ export const Warning = z.object({ code: WarningCode, message: z.string() });
 export type Warning = z.infer<typeof Warning>;
 
 export const Identity = z.object({
-  userId: z.union([z.string(), z.number()]).nullable(),
-  login: z.string().nullable(),
-  name: z.string().nullable(),
-  email: z.string().nullable(),
-  admin: z.boolean().nullable(),
-  company: z.string().nullable(),
+  userId: z.nullable(z.union([z.string(), z.number()])),
+  login: z.nullable(z.string()),
+  name: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  admin: z.nullable(z.boolean()),
+  company: z.nullable(z.string()),
 });
 export type Identity = z.infer<typeof Identity>;
 
 export const Permission = z.object({
   resource: z.string(),
-  read: z.boolean().nullable(),
-  write: z.boolean().nullable(),
+  read: z.nullable(z.boolean()),
+  write: z.nullable(z.boolean()),
 });
 export type Permission = z.infer<typeof Permission>;
 
@@ -85,34 +85,32 @@ export const ProbeTrace = z.object({
   name: z.string(),
   method: z.string(),
   url: z.string(),
-  status: z.number().int().nullable(),
-  ms: z.number().nonnegative(),
+  status: z.nullable(z.int()),
+  ms: z.number().check(z.nonnegative()),
   outcome: ProbeOutcome,
 });
 export type ProbeTrace = z.infer<typeof ProbeTrace>;
 
 export const Report = z.object({
   verdict: Verdict,
-  reason: Reason.nullable(),
+  reason: z.nullable(Reason),
   message: z.string(),
-  field: z.string().nullable(),
+  field: z.nullable(z.string()),
   retryable: z.boolean(),
-  retryAfterSeconds: z.number().int().nonnegative().nullable(),
-  identity: Identity.nullable(),
+  retryAfterSeconds: z.nullable(z.int().check(z.nonnegative())),
+  identity: z.nullable(Identity),
   vendor: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   permissions: z.array(Permission),
   warnings: z.array(Warning),
   probes: z.array(ProbeTrace),
   checkedAt: z.string(),
-  durationMs: z.number().nonnegative(),
+  durationMs: z.number().check(z.nonnegative()),
 });
 export type Report = z.infer<typeof Report>;
 
 /** A requirement in a check request: a vendor resource and the access the credential must have. */
-export const Requirement = z
-  .object({
-    resource: z.string().trim().min(1).max(200),
-    access: z.array(z.enum(['read', 'write'])).min(1),
-  })
-  .strict();
+export const Requirement = z.strictObject({
+  resource: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  access: z.array(z.enum(['read', 'write'])).check(z.minLength(1)),
+});
 export type Requirement = z.infer<typeof Requirement>;

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { Context } from 'aws-lambda';
 import type { HttpResult } from './problem.ts';
-import type { HttpDeps, HttpEvent } from './route.ts';
+import type { HttpBase, HttpEvent } from './route.ts';
 
 /** The console page, ready to serve: one HTML document with its script and style inlined. */
 export interface ConsolePage {
@@ -81,7 +81,7 @@ const UNSET_CSP_DEFAULTS = {
  * (which sandboxes the page and would block its script). It needs no dependencies: a Lambda entry is
  * `export const handler = makeConsoleHandler();`.
  */
-export const makeConsoleHandler = (_deps?: HttpDeps, page: ConsolePage = buildConsolePage()) =>
+export const makeConsoleHandler = (_deps?: HttpBase, page: ConsolePage = buildConsolePage()) =>
   middy<HttpEvent, HttpResult>()
     .use(
       httpSecurityHeaders({

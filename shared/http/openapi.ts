@@ -1,167 +1,169 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { CheckTrigger, CredentialStatus, CredentialView } from '../domain/credential.ts';
+import { Report, Requirement } from '../domain/report.ts';
 import { z } from '../domain/zod.ts';
-import {
-  CheckPage,
-  CreateBody,
-  CredentialPage,
-  CredentialResponse,
-  ListQuery,
-  PageQuery,
-  Problem,
-  ReportResponse,
-  UpdateBody,
-  ValidateBody,
-} from './schemas.ts';
+import { ROUTES, type RouteName } from './routes.ts';
+import { CreateBody, ListQuery, PageQuery, UpdateBody, ValidateBody } from './schemas.ts';
 
+// The OpenAPI 3.1 document, built from the route table and the zod schemas with zod's own JSON Schema output.
+// It runs at build time only (`npm run generate` writes shared/generated/openapi.json, which the openapi function
+// serves); no Lambda function imports this module.
+
+const CheckView = z.object({
+  checkId: z.string(),
+  checkedAt: z.string(),
+  trigger: CheckTrigger,
+  statusBefore: z.nullable(CredentialStatus),
+  statusAfter: CredentialStatus,
+  report: Report,
+});
+
+/** RFC 9457 problem details with credval's stable `code`. */
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  code: z.string(),
+  correlationId: z.string(),
+  issues: z.optional(z.array(z.object({ field: z.nullable(z.string()), message: z.string() }))),
+  report: z.optional(Report),
+});
+
+/** Named answer schemas (components), referenced by `$ref`. */
+const ANSWERS = {
+  Report,
+  Requirement,
+  Credential: CredentialView,
+  Check: CheckView,
+  CredentialPage: z.object({ items: z.array(CredentialView), nextCursor: z.nullable(z.string()) }),
+  CheckPage: z.object({ items: z.array(CheckView), nextCursor: z.nullable(z.string()) }),
+  Problem,
+};
+/** Named request bodies (components). */
+const BODIES = { ValidateBody, CreateBody, UpdateBody };
+
+type Json = Record<string, unknown>;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const ok = (description: string, schema: Json) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: Problem } },
+  content: { 'application/problem+json': { schema: ref('Problem') } },
 });
-const ok = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
+const body = (name: keyof typeof BODIES) => ({
+  content: { 'application/json': { schema: ref(name) } },
 });
-const idParams = z.object({ id: z.string().openapi({ description: 'Credential id' }) });
-const secured = [{ bearer: [] }];
-const common = {
-  400: problem('Bad input; `issues` names each field'),
-  401: problem('No tenant: authenticate'),
-};
+const idParameter = { name: 'id', in: 'path', required: true, description: 'Credential id', schema: { type: 'string' } };
+const notFound = { 404: problem('No such credential') };
 
-function paths(): RouteConfig[] {
-  return [
-    {
-      method: 'get',
-      path: '/health',
-      summary: 'Liveness',
-      responses: { 200: ok('Up', z.object({ status: z.literal('ok') })) },
-    },
-    {
-      method: 'get',
-      path: '/openapi.json',
-      summary: 'This document',
-      responses: { 200: ok('OpenAPI 3.1', z.object({})) },
-    },
-    {
-      method: 'get',
-      path: '/connectors',
-      summary: 'Connector catalogue: fields, help texts and one JSON Schema per connector',
-      security: secured,
-      responses: {
-        200: ok('Catalogue', z.object({ items: z.array(z.object({}).passthrough()) })),
-        401: common[401],
-      },
-    },
-    {
-      method: 'post',
-      path: '/validations',
-      summary: 'Dry run: check a credential, store nothing (200 whatever the verdict)',
-      security: secured,
-      request: { body: { content: { 'application/json': { schema: ValidateBody } } } },
-      responses: { 200: ok('The report', ReportResponse), ...common },
-    },
-    {
-      method: 'post',
-      path: '/credentials',
-      summary: 'Check, then store. Honours Idempotency-Key.',
-      security: secured,
-      request: {
-        headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
-        body: { content: { 'application/json': { schema: CreateBody } } },
-      },
-      responses: {
-        201: ok('Stored', CredentialResponse),
-        ...common,
-        422: problem('The vendor refused the credential; the report is under `report`'),
-        503: problem('Nobody could tell (network, 429, 5xx); retry, or send allowUnverified'),
-      },
-    },
-    {
-      method: 'get',
-      path: '/credentials',
-      summary: 'List credentials (cursor pagination, filters by connector and status); never secrets',
-      security: secured,
-      request: { query: ListQuery },
-      responses: { 200: ok('A page', CredentialPage), ...common },
-    },
-    {
-      method: 'get',
-      path: '/credentials/{id}',
-      summary: 'Metadata and last report; ETag is the version',
-      security: secured,
-      request: { params: idParams },
-      responses: {
-        200: ok('The credential', CredentialResponse),
-        ...common,
-        404: problem('No such credential'),
-      },
-    },
-    {
-      method: 'patch',
-      path: '/credentials/{id}',
-      summary:
-        'Rename, edit fields (re-checked), or rotate the secret (tested before promotion). Honours If-Match.',
-      security: secured,
-      request: {
-        params: idParams,
-        headers: z.object({ 'if-match': z.string().optional() }),
-        body: { content: { 'application/json': { schema: UpdateBody } } },
-      },
-      responses: {
-        200: ok('Updated', CredentialResponse),
-        ...common,
-        404: problem('No such credential'),
-        409: problem('Changed concurrently'),
-        412: problem('If-Match does not match the version'),
-        422: problem('The new configuration was refused; nothing changed'),
-        503: problem('Could not verify the change; nothing changed'),
-      },
-    },
-    {
-      method: 'delete',
-      path: '/credentials/{id}',
-      summary:
-        'Delete: the secret is scheduled for deletion with a recovery window; history is kept until its TTL',
-      security: secured,
-      request: { params: idParams },
-      responses: { 204: { description: 'Deleted' }, ...common, 404: problem('No such credential') },
-    },
-    {
-      method: 'post',
-      path: '/credentials/{id}/validate',
-      summary: 'Re-check now',
-      security: secured,
-      request: { params: idParams },
-      responses: {
-        200: ok('The updated credential', CredentialResponse),
-        ...common,
-        404: problem('No such credential'),
-      },
-    },
-    {
-      method: 'get',
-      path: '/credentials/{id}/checks',
-      summary: 'Check history, newest first',
-      security: secured,
-      request: { params: idParams, query: PageQuery },
-      responses: { 200: ok('A page', CheckPage), ...common, 404: problem('No such credential') },
-    },
-  ];
+/** The query parameters of a query schema, one per property. */
+function queryParameters(schema: z.ZodMiniType): Json[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as { properties?: Record<string, Json> };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: property,
+  }));
 }
 
-let cached: object | null = null;
+/** What each route takes and answers, besides the 400 and 401 every authenticated route can give. */
+const OPERATIONS: Record<RouteName, Json> = {
+  console: { responses: { 200: { description: 'The console (HTML)', content: { 'text/html': {} } } } },
+  health: {
+    responses: {
+      200: ok('Up', { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }),
+    },
+  },
+  openapi: { responses: { 200: ok('OpenAPI 3.1', { type: 'object' }) } },
+  'list-connectors': {
+    responses: {
+      200: ok('Catalogue', { type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }),
+    },
+  },
+  'validate-credential': {
+    requestBody: body('ValidateBody'),
+    responses: { 200: ok('The report, whatever the verdict', ref('Report')) },
+  },
+  'create-credential': {
+    parameters: [
+      { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } },
+    ],
+    requestBody: body('CreateBody'),
+    responses: {
+      201: ok('Stored', ref('Credential')),
+      422: problem('The vendor refused the credential; the report is under `report`'),
+      503: problem('Nobody could tell (network, 429, 5xx); retry, or send allowUnverified'),
+    },
+  },
+  'list-credentials': {
+    parameters: queryParameters(ListQuery),
+    responses: { 200: ok('A page', ref('CredentialPage')) },
+  },
+  'get-credential': {
+    parameters: [idParameter],
+    responses: { 200: ok('The credential', ref('Credential')), ...notFound },
+  },
+  'update-credential': {
+    parameters: [idParameter, { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }],
+    requestBody: body('UpdateBody'),
+    responses: {
+      200: ok('Updated', ref('Credential')),
+      ...notFound,
+      409: problem('Changed concurrently'),
+      412: problem('If-Match does not match the version'),
+      422: problem('The new configuration was refused; nothing changed'),
+      503: problem('Could not verify the change; nothing changed'),
+    },
+  },
+  'delete-credential': {
+    parameters: [idParameter],
+    responses: { 204: { description: 'Deleted' }, ...notFound },
+  },
+  'recheck-credential': {
+    parameters: [idParameter],
+    responses: { 200: ok('The updated credential', ref('Credential')), ...notFound },
+  },
+  'list-checks': {
+    parameters: [idParameter, ...queryParameters(PageQuery)],
+    responses: { 200: ok('A page', ref('CheckPage')), ...notFound },
+  },
+};
 
-/** The OpenAPI 3.1 document, generated once from the zod schemas. */
-export function openApiDocument(): object {
-  if (cached) return cached;
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
-  for (const path of paths()) registry.registerPath(path);
-  cached = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+/** Named schemas as JSON Schema, referencing each other through `#/components/schemas/<name>`. */
+function components(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output'): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const { schemas: out } = z.toJSONSchema(registry, {
+    io,
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Json> };
+  for (const schema of Object.values(out)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+  return out;
+}
+
+/** The OpenAPI 3.1 document of every route in the route table. */
+export function openApiDocument(): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const route of ROUTES) {
+    const operation = OPERATIONS[route.name];
+    const responses = {
+      ...(route.auth
+        ? { 400: problem('Bad input; `issues` names each field'), 401: problem('No tenant: authenticate') }
+        : {}),
+      ...(operation.responses as Json),
+    };
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, Json>)[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(route.auth ? { security: [{ bearer: [] }] } : {}),
+      ...operation,
+      responses,
+    };
+  }
+  return {
     openapi: '3.1.0',
     info: {
       title: 'credval',
@@ -169,6 +171,10 @@ export function openApiDocument(): object {
       description:
         'Checks business-system credentials, stores them only when they work, and keeps checking them.',
     },
-  });
-  return cached;
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { ...components(ANSWERS, 'output'), ...components(BODIES, 'input') },
+    },
+    paths,
+  };
 }

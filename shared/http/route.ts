@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -11,24 +9,29 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import { InputError } from '../domain/errors.ts';
-import type { CredentialService } from '../service/credential-service.ts';
+import type { z } from '../domain/zod.ts';
 import { HttpError, type HttpResult, problemFor } from './problem.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer & { idempotencyKey?: string | null };
 
-/** What every HTTP handler is built from. One instance per container (or per local server). */
-export interface HttpDeps {
-  service: CredentialService;
+/** What every HTTP handler is built from, whatever its route: observability and the request's framing. */
+export interface HttpBase {
   logger: Logger;
   metrics: Metrics;
   /** JWT claim that names the tenant (default `tenant_id`). */
   tenantClaim: string;
   /** Origins allowed by CORS. */
   corsOrigins: string[];
-  /** Where `Idempotency-Key` records live; without it the header is ignored. */
-  idempotencyStore?: BasePersistenceLayer;
+}
+
+/** What the route's own work runs inside: the plain call, or the idempotency wrapper of POST /credentials. */
+export interface RunWrapper {
+  /** Runs before the route: e.g. binds the Idempotency-Key to the tenant. */
+  middleware: MiddlewareObj<HttpEvent, HttpResult>;
+  wrap<R extends RouteRequest<unknown, unknown>>(
+    run: (request: R) => Promise<HttpResult>,
+  ): (event: HttpEvent, request: R, context: Context) => Promise<HttpResult>;
 }
 
 /** A parsed request as a route sees it. */
@@ -44,12 +47,12 @@ export interface RouteRequest<B, Q> {
 export interface RouteSpec<B, Q> {
   /** Whether the route needs a tenant (every route but /health and /openapi.json). */
   auth: boolean;
-  body?: z.ZodType<B>;
-  query?: z.ZodType<Q>;
+  body?: z.ZodMiniType<B>;
+  query?: z.ZodMiniType<Q>;
   /** Schema of the `{id}` path parameter, for routes that have one. */
-  id?: z.ZodType<string>;
-  /** POST /credentials honours Idempotency-Key. */
-  idempotent?: boolean;
+  id?: z.ZodMiniType<string>;
+  /** Wraps `run` (POST /credentials: Idempotency-Key, see ./idempotency.ts). */
+  wrapper?: RunWrapper | null;
   run(request: RouteRequest<B, Q>): Promise<HttpResult>;
 }
 
@@ -71,7 +74,7 @@ function correlationIdOf(event: HttpEvent): string {
 }
 
 /** Validates part of a request with zod, naming each bad field. */
-function parsePart<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+function parsePart<T>(schema: z.ZodMiniType<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new InputError(
@@ -95,7 +98,7 @@ function parsePart<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
  * Turns errors into problem+json and tags every answer with the correlation id. Logs 5xx with the error
  * and 4xx with only their code: request bodies (which may hold secrets) are never logged.
  */
-function problemResponses(deps: HttpDeps): MiddlewareObj<HttpEvent, HttpResult> {
+function problemResponses(deps: HttpBase): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     after: async (request) => {
       const id = correlationIdOf(request.event);
@@ -147,22 +150,8 @@ function problemResponses(deps: HttpDeps): MiddlewareObj<HttpEvent, HttpResult> 
   };
 }
 
-/** Copies the tenant-bound Idempotency-Key onto the event, where the idempotency middleware looks for it. */
-function tenantIdempotencyKey(deps: HttpDeps): MiddlewareObj<HttpEvent, HttpResult> {
-  return {
-    before: async (request) => {
-      const key = request.event.headers?.['idempotency-key'];
-      if (!key) return;
-      if (key.length > 255)
-        throw new HttpError(400, 'invalid_input', 'Idempotency-Key is longer than 255 characters.');
-      const tenant = tenantOf(request.event, deps.tenantClaim);
-      // Bound to the tenant, so two tenants choosing the same key never share a response.
-      request.event.idempotencyKey = `${tenant}\u0000${key}`;
-    },
-  };
-}
-
-function tenantOf(event: HttpEvent, claim: string): string {
+/** The tenant of a request, from the JWT authorizer's claims; 401 when there is none or it is malformed. */
+export function tenantOf(event: HttpEvent, claim: string): string {
   const value = event.requestContext?.authorizer?.jwt?.claims?.[claim];
   if (typeof value !== 'string' && typeof value !== 'number') {
     throw new HttpError(401, 'unauthorized', 'The request carries no tenant: authenticate first.');
@@ -175,33 +164,15 @@ function tenantOf(event: HttpEvent, claim: string): string {
 
 /**
  * Builds one Lambda handler: middy with Powertools logging and metrics, header normalisation, CORS,
- * security headers, JSON body parsing (when the route takes a body), idempotency (when asked), tenant
+ * security headers, JSON body parsing (when the route takes a body), the route's wrapper (idempotency), tenant
  * resolution from the JWT authorizer, zod validation, and problem+json errors.
  */
-export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteSpec<B, Q>) {
-  // Idempotency wraps the route's own work, inside the middy stack, so that a replayed answer still goes
+export function route<B = undefined, Q = undefined>(deps: HttpBase, spec: RouteSpec<B, Q>) {
+  // The wrapper goes around the route's own work, inside the middy stack, so that a replayed answer still goes
   // through every `after` step (correlation id, CORS, security headers) like a fresh one.
-  const idempotency =
-    spec.idempotent && deps.idempotencyStore
-      ? new IdempotencyConfig({
-          eventKeyJmesPath: 'idempotencyKey',
-          payloadValidationJmesPath: 'body',
-          throwOnNoIdempotencyKey: false,
-          expiresAfterSeconds: 24 * 3600,
-        })
-      : null;
-  const run = idempotency
-    ? makeIdempotent(
-        async (_payload: { idempotencyKey: string | null; body: unknown }, request: RouteRequest<B, Q>) =>
-          spec.run(request),
-        {
-          persistenceStore: deps.idempotencyStore as BasePersistenceLayer,
-          config: idempotency,
-          dataIndexArgument: 0,
-        },
-      )
-    : (_payload: { idempotencyKey: string | null; body: unknown }, request: RouteRequest<B, Q>) =>
-        spec.run(request);
+  const run = spec.wrapper
+    ? spec.wrapper.wrap((request: RouteRequest<B, Q>) => spec.run(request))
+    : (_event: HttpEvent, request: RouteRequest<B, Q>) => spec.run(request);
 
   const base = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const correlationId = correlationIdOf(event);
@@ -214,11 +185,7 @@ export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteS
       ? parsePart(spec.query, event.queryStringParameters ?? {}, 'query')
       : (undefined as Q);
     const body = spec.body ? parsePart(spec.body, event.body, '') : (undefined as B);
-    idempotency?.registerLambdaContext(context);
-    return run(
-      { idempotencyKey: event.idempotencyKey ?? null, body: event.body },
-      { tenantId, id, body, query, headers: event.headers ?? {}, correlationId },
-    );
+    return run(event, { tenantId, id, body, query, headers: event.headers ?? {}, correlationId }, context);
   };
 
   const handler = middy<HttpEvent, HttpResult>()
@@ -231,6 +198,6 @@ export function route<B = undefined, Q = undefined>(deps: HttpDeps, spec: RouteS
     .use(httpSecurityHeaders())
     .use(problemResponses(deps));
   if (spec.body) handler.use(httpJsonBodyParser());
-  if (idempotency) handler.use(tenantIdempotencyKey(deps));
+  if (spec.wrapper) handler.use(spec.wrapper.middleware);
   return handler.handler(base);
 }

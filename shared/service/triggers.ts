@@ -1,4 +1,13 @@
-import { EVENT_SOURCE, RevalidationMessage, RevalidationRequested } from '../domain/events.ts';
+import {
+  CLOUDTRAIL_API_CALL,
+  CLOUDTRAIL_SERVICE_EVENT,
+  EVENT_SOURCE,
+  REVALIDATION_REQUESTED,
+  SECRET_CHANGE_EVENT_NAMES,
+  SECRET_LABEL_UPDATED,
+  SECRETS_MANAGER_SOURCE,
+} from '../domain/event-names.ts';
+import { RevalidationMessage, RevalidationRequested } from '../domain/events.ts';
 import { z } from '../domain/zod.ts';
 
 /**
@@ -41,20 +50,6 @@ export interface TriggerOptions {
   secretPrefix: string;
 }
 
-/** CloudTrail API calls that change, or start changing, a secret's value. */
-export const SECRET_CHANGE_EVENT_NAMES = [
-  'PutSecretValue',
-  'UpdateSecret',
-  'RotateSecret',
-  'UpdateSecretVersionStage',
-] as const;
-
-export const SECRETS_MANAGER_SOURCE = 'aws.secretsmanager';
-export const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
-export const CLOUDTRAIL_SERVICE_EVENT = 'AWS Service Event via CloudTrail';
-export const SECRET_LABEL_UPDATED = 'Secret Label Updated';
-export const REVALIDATION_REQUESTED = 'RevalidationRequested';
-
 const AWSCURRENT = 'AWSCURRENT';
 const TENANT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const CREDENTIAL_ID = /^[A-Za-z0-9-]{1,64}$/;
@@ -66,37 +61,37 @@ const ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 const MAX_SECRET_ID = 2048;
 
 const Envelope = z.object({
-  id: z.string().regex(EVENT_ID),
+  id: z.string().check(z.regex(EVENT_ID)),
   'detail-type': z.string(),
   source: z.string(),
-  resources: z.array(z.unknown()).optional(),
+  resources: z.optional(z.array(z.unknown())),
   detail: z.unknown(),
 });
 type Envelope = z.infer<typeof Envelope>;
 
-const SecretId = z.string().min(1).max(MAX_SECRET_ID);
+const SecretId = z.string().check(z.minLength(1), z.maxLength(MAX_SECRET_ID));
 const JsonObject = z.record(z.string(), z.unknown());
 
 const ApiCallDetail = z.object({
   eventSource: z.literal('secretsmanager.amazonaws.com'),
   eventName: z.enum(SECRET_CHANGE_EVENT_NAMES),
-  errorCode: z.unknown().optional(),
-  errorMessage: z.unknown().optional(),
-  requestParameters: JsonObject.nullish(),
-  responseElements: JsonObject.nullish(),
+  errorCode: z.optional(z.unknown()),
+  errorMessage: z.optional(z.unknown()),
+  requestParameters: z.nullish(JsonObject),
+  responseElements: z.nullish(JsonObject),
 });
 
 const ServiceEventDetail = z.object({
   eventSource: z.literal('secretsmanager.amazonaws.com'),
   eventName: z.literal('RotationSucceeded'),
-  errorCode: z.unknown().optional(),
+  errorCode: z.optional(z.unknown()),
   additionalEventData: z.object({ SecretId }),
 });
 
 const LabelUpdatedDetail = z.object({
-  name: SecretId.optional(),
+  name: z.optional(SecretId),
   labelUpdated: z.string(),
-  versionId: z.string().optional(),
+  versionId: z.optional(z.string()),
 });
 
 /** Tenant and credential of a credval secret name or ARN, or null when the secret is not one of credval's. */

@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { z } from '../domain/zod.ts';
 import { CheckRecord, Credential, type Page } from '../domain/credential.ts';
 import {
   ConflictError,
@@ -18,7 +18,7 @@ import {
   VersionConflictError,
 } from '../domain/errors.ts';
 import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
-import { TABLE_LAYOUT } from './table-layout.ts';
+import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 
 type Item = Record<string, unknown>;
 
@@ -63,16 +63,19 @@ function dueShardKey(shard: number): string {
   return `DUE#${String(shard).padStart(2, '0')}`;
 }
 
-const TableKey = z.object({ [PK]: z.string(), [SK]: z.string() }).strict();
-const DueKey = z
-  .object({ [PK]: z.string(), [SK]: z.string(), [DUE.partitionKey]: z.string(), [DUE.sortKey]: z.string() })
-  .strict();
+const TableKey = z.strictObject({ [PK]: z.string(), [SK]: z.string() });
+const DueKey = z.strictObject({
+  [PK]: z.string(),
+  [SK]: z.string(),
+  [DUE.partitionKey]: z.string(),
+  [DUE.sortKey]: z.string(),
+});
 
 function encodeCursor(key: Item): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-function decodeCursor<S extends z.ZodType<Item>>(cursor: string, schema: S): z.infer<S> {
+function decodeCursor<S extends z.ZodMiniType<Item>>(cursor: string, schema: S): z.infer<S> {
   if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
     throw new InvalidCursorError();
   }

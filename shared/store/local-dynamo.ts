@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_LAYOUT } from './table-layout.ts';
+import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 
 /** A running dynalite server. */
 export interface LocalDynamo {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from '../domain/zod.ts';
 import { StagedSecretStore, type StoredSecret } from './memory-secret-store.ts';
 import type { Clock, SecretValue } from './ports.ts';
 
@@ -39,8 +39,8 @@ const SecretFile = z.object({
       createdAt: z.string(),
     }),
   ),
-  retiredVersionIds: z.array(z.string()).optional(),
-  deletion: z.object({ scheduledAt: z.string(), recoverUntil: z.string() }).optional(),
+  retiredVersionIds: z.optional(z.array(z.string())),
+  deletion: z.optional(z.object({ scheduledAt: z.string(), recoverUntil: z.string() })),
 });
 type SecretFile = z.infer<typeof SecretFile>;
 

@@ -1,23 +1,23 @@
-import { z } from 'zod';
+import { z } from '../domain/zod.ts';
 import type { CheckRecord, Credential, Page } from '../domain/credential.ts';
 import { ConflictError, InvalidCursorError, NotFoundError, VersionConflictError } from '../domain/errors.ts';
 import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
-import { TABLE_LAYOUT } from './table-layout.ts';
+import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 
 interface StoredCheck {
   record: CheckRecord;
   expiresAtSeconds: number;
 }
 
-const ListCursor = z.object({ t: z.string(), id: z.string() }).strict();
-const ChecksCursor = z.object({ t: z.string(), c: z.string(), at: z.string(), check: z.string() }).strict();
-const DueCursor = z.object({ s: z.number(), at: z.string(), t: z.string(), id: z.string() }).strict();
+const ListCursor = z.strictObject({ t: z.string(), id: z.string() });
+const ChecksCursor = z.strictObject({ t: z.string(), c: z.string(), at: z.string(), check: z.string() });
+const DueCursor = z.strictObject({ s: z.number(), at: z.string(), t: z.string(), id: z.string() });
 
 function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }
 
-function decodeCursor<S extends z.ZodType>(cursor: string, schema: S): z.infer<S> {
+function decodeCursor<S extends z.ZodMiniType>(cursor: string, schema: S): z.infer<S> {
   try {
     return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {

@@ -1,6 +1,6 @@
 import type { CheckRecord, Credential, CredentialStatus, Page } from '../domain/credential.ts';
 import type { CredentialEvent, RevalidationMessage } from '../domain/events.ts';
-import { TABLE_LAYOUT } from './table-layout.ts';
+import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 
 /** The secret fields of one credential, e.g. `{ apiKey: "…" }`. */
 export type SecretValue = Record<string, string>;

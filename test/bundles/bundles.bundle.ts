@@ -30,7 +30,7 @@ import {
   type LocalDynamo,
   startLocalDynamo,
 } from '../../shared/store/local-dynamo.ts';
-import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { newApp, synthesize } from '../infra/support.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 

@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 
 function newApp(): App {
   return new App({

@@ -14,7 +14,7 @@ import type { StatefulStack } from '../../infra/stateful-stack.ts';
 import { REVALIDATION_FUNCTIONS, type StatelessStack } from '../../infra/stateless-stack.ts';
 import { ROUTES } from '../../shared/http/handlers.ts';
 import { SECRET_CHANGE_EVENT_NAMES } from '../../shared/service/triggers.ts';
-import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { newApp } from './support.ts';
 
 /** Settings other than the defaults, so that the tests see them come through. */

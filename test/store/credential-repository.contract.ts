@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckRecord, Credential } from '../../shared/domain/credential.ts';
 import type { Report } from '../../shared/domain/report.ts';
 import { type CredentialRepository, dueShardOf } from '../../shared/store/ports.ts';
-import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 
 export interface RepositoryUnderTest {
   repo: CredentialRepository;

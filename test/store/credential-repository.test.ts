@@ -22,7 +22,7 @@ import {
 } from '../../shared/store/local-dynamo.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { dueShardOf } from '../../shared/store/ports.ts';
-import { TABLE_LAYOUT } from '../../shared/store/table-layout.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import {
   checkRecord,
   credential,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CheckInputError, type PreparedCheck, prepareCheck } from '../connectors/check.ts';
 import { findConnector } from '../connectors/registry.ts';
-import type { CheckRecord, CheckTrigger, Credential, CredentialStatus, Page } from '../domain/credential.ts';
-import { InputError, NotFoundError, PreconditionFailedError, StorageError } from '../domain/errors.ts';
+import type { CheckTrigger, Credential, CredentialStatus } from '../domain/credential.ts';
+import { InputError, PreconditionFailedError, StorageError } from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';
 import type {
   Clock,
@@ -13,14 +13,15 @@ import type {
 } from '../store/ports.ts';
 import { recordAndAnnounce } from './check-log.ts';
 import type { ServiceConfig } from './config.ts';
+import { CredentialReads } from './credential-reads.ts';
 import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
 import { FRESH_MONITOR, transition, withJitter } from './status-policy.ts';
 
 /** Runs a prepared check against the vendor (the connector engine with the guarded client). */
 export type Checker = (check: PreparedCheck) => Promise<Report>;
 
-/** What the service is built from; every outside effect goes through one of these. */
-export interface CredentialServiceDeps {
+/** What the commands are built from; every outside effect goes through one of these. */
+export interface CredentialCommandsDeps {
   repository: CredentialRepository;
   secrets: SecretStore;
   check: Checker;
@@ -54,28 +55,23 @@ export interface UpdateRequest {
   allowUnverified?: boolean;
 }
 
-export interface ListRequest {
-  limit: number;
-  cursor?: string | null;
-  connector?: string;
-  status?: CredentialStatus;
+/** Dry run: checks a submitted credential and stores nothing. */
+export async function validateCredential(check: Checker, request: CheckRequest): Promise<Report> {
+  return check(prepare(request));
 }
 
 /**
- * The credential use cases (DESIGN.md sections 5 and 6). Writes that span the secret store and the
+ * The credential use cases that change something (README "HTTP API"). Writes that span the secret store and the
  * repository are ordered so that a failure at any single step leaves no secret without an item, no item
  * without its secret, and never loses a working credential; each compensation is commented where it runs.
  */
-export class CredentialService {
+export class CredentialCommands {
   private readonly newId: () => string;
+  private readonly reads: CredentialReads;
 
-  constructor(private readonly deps: CredentialServiceDeps) {
+  constructor(private readonly deps: CredentialCommandsDeps) {
     this.newId = deps.newId ?? randomUUID;
-  }
-
-  /** Dry run: checks a submitted credential and stores nothing. */
-  async validate(_tenantId: string, request: CheckRequest): Promise<Report> {
-    return this.deps.check(prepare(request));
+    this.reads = new CredentialReads(deps.repository);
   }
 
   /** Checks, then stores: an invalid credential is never stored; an inconclusive one only if allowed. */
@@ -126,23 +122,13 @@ export class CredentialService {
     return credential;
   }
 
-  async get(tenantId: string, id: string): Promise<Credential> {
-    const credential = await this.deps.repository.get(tenantId, id);
-    if (!credential) throw new NotFoundError();
-    return credential;
-  }
-
-  async list(tenantId: string, request: ListRequest): Promise<Page<Credential>> {
-    return this.deps.repository.list(tenantId, request);
-  }
-
   /**
    * Renames, edits non-secret fields or requirements (re-checked with the stored secret merged in on the
    * server), or rotates the secret (a secret field in `fields`): the new value is staged, checked, and only
    * promoted when valid; the old value stays as the previous version.
    */
   async update(tenantId: string, id: string, request: UpdateRequest, ifMatch?: number): Promise<Credential> {
-    const current = await this.get(tenantId, id);
+    const current = await this.reads.get(tenantId, id);
     if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
     if (Object.values(request).every((v) => v === undefined)) {
       throw new InputError([
@@ -237,25 +223,9 @@ export class CredentialService {
     return updated;
   }
 
-  /** Deletes a credential: the secret is scheduled for deletion (recoverable), the item removed, history kept. */
-  async delete(tenantId: string, id: string, ifMatch?: number): Promise<void> {
-    const current = await this.get(tenantId, id);
-    if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
-    // 1. The secret first, recoverably: if the item delete then fails, the secret is restored.
-    await this.deps.secrets.scheduleDeletion(current.secretName, this.deps.config.deletionRecoveryDays);
-    try {
-      await this.deps.repository.delete(tenantId, id);
-    } catch (error) {
-      await this.compensate('restore the secret of a credential that was not deleted', () =>
-        this.deps.secrets.restore(current.secretName),
-      );
-      throw error;
-    }
-  }
-
   /** Re-checks a stored credential now with its stored secret, and records the outcome. */
   async recheck(tenantId: string, id: string, trigger: CheckTrigger = 'manual'): Promise<Credential> {
-    const current = await this.get(tenantId, id);
+    const current = await this.reads.get(tenantId, id);
     const storedSecret = await this.deps.secrets.getCurrent(current.secretName);
     const prepared = prepare(
       {
@@ -281,16 +251,6 @@ export class CredentialService {
     await this.deps.repository.replace(updated, current.version);
     await this.recordCheck(updated, current.status, trigger);
     return updated;
-  }
-
-  /** The credential's check history, newest first. */
-  async history(
-    tenantId: string,
-    id: string,
-    request: { limit: number; cursor?: string | null },
-  ): Promise<Page<CheckRecord>> {
-    await this.get(tenantId, id);
-    return this.deps.repository.listChecks(tenantId, id, request);
   }
 
   private async checkOrThrow(prepared: PreparedCheck, allowUnverified: boolean | undefined): Promise<Report> {

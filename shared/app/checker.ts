@@ -1,0 +1,31 @@
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { runCheck } from '../connectors/check.ts';
+import { createGuardedClient } from '../net/guarded-client.ts';
+import type { GuardedClient } from '../net/types.ts';
+import type { Checker } from '../service/credential-commands.ts';
+import type { Environment } from './environment.ts';
+import { lambdaEnvironment } from './lambda-environment.ts';
+import { lambdaObservability } from './observability.ts';
+import { once } from './once.ts';
+
+/** The guarded outbound client as the environment configures it (EGRESS_ALLOW, CHECK_TIMEOUT). */
+export function createOutboundClient(env: Pick<Environment, 'EGRESS_ALLOW' | 'CHECK_TIMEOUT'>): GuardedClient {
+  return createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
+}
+
+/** Runs checks through the guarded client and counts them (EMF: checks by connector and verdict, latency). */
+export function meteredChecker(client: GuardedClient, metrics: Metrics): Checker {
+  return async (check) => {
+    const report = await runCheck(check, { client });
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ connector: check.connector.id, verdict: report.verdict });
+    metric.addMetric('Checks', MetricUnit.Count, 1);
+    metric.addMetric('CheckLatency', MetricUnit.Milliseconds, report.durationMs);
+    return report;
+  };
+}
+
+/** The container's checker (`uses.vendors`): one connection pool, reused while the container is warm. */
+export const lambdaChecker = once(() =>
+  meteredChecker(createOutboundClient(lambdaEnvironment()), lambdaObservability().metrics),
+);

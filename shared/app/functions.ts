@@ -1,0 +1,38 @@
+import { ROUTES, type RouteName } from '../http/routes.ts';
+import type { Uses } from './uses.ts';
+
+/** A function that no HTTP route calls: started by a schedule, a queue or an event rule. */
+export interface BackgroundFunction {
+  summary: string;
+  uses: Uses;
+}
+
+/** The revalidation functions (README "Revalidation and events"). */
+export const BACKGROUND_FUNCTIONS = {
+  sweep: {
+    summary: 'Scheduled: queues every credential due for a re-check',
+    uses: { table: 'write', dueIndex: true, queue: true },
+  },
+  'revalidation-worker': {
+    summary: 'SQS: re-checks queued credentials (partial batch failures)',
+    uses: { vendors: true, table: 'write', secrets: ['read'], bus: true },
+  },
+  'revalidation-trigger': {
+    summary: 'EventBridge: a changed secret or RevalidationRequested queues a re-check',
+    uses: { queue: true },
+  },
+} as const satisfies Record<string, BackgroundFunction>;
+
+export type BackgroundFunctionName = keyof typeof BACKGROUND_FUNCTIONS;
+export type FunctionName = RouteName | BackgroundFunctionName;
+
+/** Every function's name and what it touches: one entry per `functions/<name>.ts`. */
+export function allFunctions(): Array<{ name: FunctionName; uses: Uses }> {
+  return [
+    ...ROUTES.map((route) => ({ name: route.name as FunctionName, uses: route.uses as Uses })),
+    ...Object.entries(BACKGROUND_FUNCTIONS).map(([name, fn]) => ({
+      name: name as FunctionName,
+      uses: fn.uses as Uses,
+    })),
+  ];
+}

@@ -1,0 +1,18 @@
+import { ServiceConfig } from '../service/config.ts';
+import type { Environment } from './environment.ts';
+import { lambdaEnvironment } from './lambda-environment.ts';
+import { once } from './once.ts';
+
+/** The service tunables from the environment. */
+export function serviceConfigOf(env: Environment): ServiceConfig {
+  return ServiceConfig.parse({
+    secretPrefix: env.SECRET_PREFIX,
+    checkIntervalMs: env.CHECK_INTERVAL,
+    invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
+    historyTtlDays: env.HISTORY_TTL_DAYS,
+    deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
+  });
+}
+
+/** The container's service tunables. */
+export const lambdaServiceConfig = once(() => serviceConfigOf(lambdaEnvironment()));

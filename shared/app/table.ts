@@ -1,0 +1,20 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCredentialRepository } from '../store/dynamo-credential-repository.ts';
+import { awsClientConfig } from './aws-client-config.ts';
+import { lambdaEnvironment, resourceVariable } from './lambda-environment.ts';
+import { once } from './once.ts';
+
+/** The DynamoDB client of the container (credentials and, where used, idempotency records share it). */
+export const lambdaDynamoClient = once(() => new DynamoDBClient(awsClientConfig(lambdaEnvironment())));
+
+/** The credential repository over a DynamoDB client. */
+export function createRepository(client: DynamoDBClient, tableName: string): DynamoCredentialRepository {
+  return new DynamoCredentialRepository({
+    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  });
+}
+
+/** The credentials table of the container (`uses.table`). */
+export const lambdaRepository = once(() => createRepository(lambdaDynamoClient(), resourceVariable('TABLE_NAME')));

@@ -1,0 +1,31 @@
+// What a Lambda function touches. This is data, read by two sides: the function's entry builds exactly these
+// parts (shared/app/parts.ts), and the stack grants exactly these permissions and sets exactly these variables
+// (infra/credval-function.ts `bindUses`). test/infra/function-uses.test.ts checks that each entry's import graph
+// builds what its list says, so code cannot use a part its function has no grant for.
+
+/** What a function does with stored secrets; the stack maps each to the secret store's API actions. */
+export type SecretUse =
+  /** Store the first value of a new credential (and delete it again if the item cannot be written). */
+  | 'create'
+  /** Read the current value. */
+  | 'read'
+  /** Write a new current value, keeping the previous one. */
+  | 'rotate'
+  /** Schedule deletion with a recovery window. */
+  | 'delete';
+
+export interface Uses {
+  /** The credentials table: `read` (GetItem, Query) or `write` (also PutItem, UpdateItem, DeleteItem). */
+  table?: 'read' | 'write';
+  /** Query the sparse due index (the sweep). */
+  dueIndex?: true;
+  /** Keep `Idempotency-Key` records (in the credentials table). */
+  idempotency?: true;
+  secrets?: readonly SecretUse[];
+  /** Send to the revalidation queue. */
+  queue?: true;
+  /** Publish to the event bus. */
+  bus?: true;
+  /** Call vendors: the connectors and the guarded outbound client. */
+  vendors?: true;
+}

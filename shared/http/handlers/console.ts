@@ -1,0 +1,1 @@
+export { makeConsoleHandler } from '../console.ts';

@@ -1,0 +1,11 @@
+import { type Checker, validateCredential } from '../../service/credential-commands.ts';
+import { type HttpBase, json, route } from '../route.ts';
+import { ValidateBody } from '../schemas.ts';
+
+/** POST /validations: dry run, stores nothing; 200 with the report whatever the verdict. */
+export const makeValidateHandler = (deps: HttpBase & { check: Checker }) =>
+  route(deps, {
+    auth: true,
+    body: ValidateBody,
+    run: async ({ body }) => json(200, await validateCredential(deps.check, body)),
+  });
