@@ -1,27 +1,29 @@
 // Part 4: AWS calls per operation, counted at the adapters: DynamoDB by an SDK middleware on the real
 // DynamoCredentialRepository (and the Powertools idempotency layer) over dynalite; Secrets Manager, EventBridge
 // and SQS through the real adapters over clients mocked with aws-sdk-client-mock. The HTTP operations run
-// through the real Lambda handlers (shared/http/handlers.ts with buildHttpDeps), so Idempotency-Key records
-// are counted too; the scheduled re-check is Revalidation.work on a message from a real sweep.
+// through the real Lambda handlers (shared/http/handlers/) built from the same parts as the functions, so
+// Idempotency-Key records are counted too; the scheduled re-check is the worker on a message from a real sweep.
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { buildHttpDeps, buildRevalidation, idempotencyStoreFor } from '../shared/app/build.ts';
+import { meteredChecker } from '../shared/app/checker.ts';
 import { parseEnvironment } from '../shared/app/environment.ts';
-import {
-  makeCreateCredentialHandler,
-  makeRecheckHandler,
-  makeUpdateCredentialHandler,
-} from '../shared/http/handlers.ts';
+import { createIdempotencyStore } from '../shared/app/idempotency.ts';
+import { serviceConfigOf } from '../shared/app/service-config.ts';
+import { makeCreateCredentialHandler } from '../shared/http/handlers/create-credential.ts';
+import { makeRecheckHandler } from '../shared/http/handlers/recheck-credential.ts';
+import { makeUpdateCredentialHandler } from '../shared/http/handlers/update-credential.ts';
 import type { HttpResult } from '../shared/http/problem.ts';
 import type { HttpEvent } from '../shared/http/route.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
+import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
 import { EventBridgePublisher } from '../shared/store/eventbridge-publisher.ts';
 import { createDynamoClient } from '../shared/store/local-dynamo.ts';
 import { SecretsManagerSecretStore } from '../shared/store/secrets-manager-secret-store.ts';
 import { SqsRevalidationQueue } from '../shared/store/sqs-queue.ts';
+import { revalidationOf } from '../test/helpers/revalidation.ts';
 import { startDolibarrSimulator } from '../test/simulators/dolibarr.ts';
 import { DOLIBARR_KEYS, dolibarrRecordedConfig } from '../test/simulators/fixtures.ts';
 import { CallCounter, countDynamoCalls, describeCalls } from './lib/aws-counter.ts';
@@ -141,7 +143,7 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
         client: fakeSecretsManager(counter),
         kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000',
       }),
-      idempotencyStore: idempotencyStoreFor(lowLevel, TABLE),
+      idempotencyStore: createIdempotencyStore(lowLevel, TABLE),
       events: new EventBridgePublisher({ client: fakeEventBridge(counter), busName: 'credval-bench' }),
       queue: new SqsRevalidationQueue({
         client: sqs.client,
@@ -150,10 +152,17 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
     };
     const logger = new Logger({ serviceName: 'credval-bench', logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: 'credval', serviceName: 'credval' });
-    const deps = buildHttpDeps(env, storage, { client, logger, metrics });
-    const create = makeCreateCredentialHandler(deps);
-    const recheck = makeRecheckHandler(deps);
-    const update = makeUpdateCredentialHandler(deps);
+    const check = meteredChecker(client, metrics);
+    const config = serviceConfigOf(env);
+    const commands = new CredentialCommands({ ...storage, check, config, clock: { now: () => new Date() } });
+    const base = { logger, metrics, tenantClaim: env.TENANT_CLAIM, corsOrigins: env.CORS_ORIGINS };
+    const create = makeCreateCredentialHandler({
+      ...base,
+      commands,
+      idempotencyStore: storage.idempotencyStore,
+    });
+    const recheck = makeRecheckHandler({ ...base, commands });
+    const update = makeUpdateCredentialHandler({ ...base, commands });
     const operations: OperationCalls[] = [];
 
     const measure = async (
@@ -256,16 +265,14 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
 
     // Scheduled re-check: a sweep once both credentials are due, then the worker on one queued message.
     const later = { now: () => new Date(Date.now() + 7 * 3_600_000) };
-    const { revalidation } = buildRevalidation(env, storage, { clock: later, client, logger, metrics });
+    const revalidation = revalidationOf({ ...storage, check, config, clock: later });
     counter.reset();
     const swept = await revalidation.sweep();
     const sweepCalls = counter.snapshot();
     const sweepTotal = counter.total;
     const message = sqs.received.find((m) => m.credentialId === created.id);
     if (!message) throw new Error('the sweep did not queue the credential');
-    const outcome = await measure('scheduled re-check (Revalidation.work)', null, () =>
-      revalidation.work(message),
-    );
+    const outcome = await measure('scheduled re-check (the worker)', null, () => revalidation.work(message));
     if (outcome !== 'checked') throw new Error(`the worker answered ${String(outcome)}`);
     return { operations, sweep: { due: swept.due, calls: sweepCalls, total: sweepTotal } };
   } finally {

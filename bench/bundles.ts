@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { BUNDLING, FUNCTIONS_DIR, PROJECT_ROOT } from '../infra/credval-function.ts';
-import { HTTP_FUNCTIONS } from '../infra/stateless-stack.ts';
+import { COPY_DIRS } from '../infra/stateless-stack.ts';
 import { SIZES } from './lib/config.ts';
 import { median, quantile, round, table, yesNo } from './lib/stats.ts';
 
@@ -186,7 +186,7 @@ export async function benchBundles(): Promise<BundlesResult> {
     // Folders the stack copies next to a bundle (CredvalFunction copyDirs, its afterBundling hook).
     for (const entry of entries) {
       const name = basename(entry, '.ts');
-      for (const dir of HTTP_FUNCTIONS[name]?.copyDirs ?? [])
+      for (const dir of COPY_DIRS[name] ?? [])
         await cp(join(PROJECT_ROOT, dir), join(outdir, name, dir), { recursive: true });
     }
     for (const [label, contents] of [['(baseline)', BASELINE_SOURCE], ...Object.entries(INGREDIENTS)]) {

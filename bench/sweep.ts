@@ -8,12 +8,14 @@ import type { Credential } from '../shared/domain/credential.ts';
 import type { CredentialEvent, RevalidationMessage } from '../shared/domain/events.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import { ServiceConfig } from '../shared/service/config.ts';
-import { Revalidation, type SweepResult, type WorkOutcome } from '../shared/service/revalidation.ts';
+import type { SweepResult } from '../shared/service/revalidation.ts';
+import type { WorkOutcome } from '../shared/service/revalidation-worker.ts';
 import { FRESH_MONITOR } from '../shared/service/status-policy.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
 import { createDynamoClient } from '../shared/store/local-dynamo.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
 import { MemorySecretStore } from '../shared/store/memory-secret-store.ts';
+import { revalidationOf } from '../test/helpers/revalidation.ts';
 import type { SimulatorsInit } from './children/simulators.ts';
 import { CallCounter, countDynamoCalls, describeCalls } from './lib/aws-counter.ts';
 import { childCpuMs, startChild } from './lib/child.ts';
@@ -175,7 +177,7 @@ export async function benchSweep(): Promise<SweepBenchResult> {
     let queueSendCalls = 0;
     let queuedMessages = 0;
     const events: CredentialEvent[] = [];
-    const revalidation = new Revalidation({
+    const revalidation = revalidationOf({
       repository: new DynamoCredentialRepository({ client: documentClientOf(lowLevel), tableName: TABLE }),
       secrets,
       queue: {

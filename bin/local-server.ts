@@ -25,7 +25,11 @@ import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 import { Sweep } from '../shared/service/revalidation.ts';
 import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
-import { createDynamoClient, ensureCredentialsTable, startLocalDynamo } from '../shared/store/local-dynamo.ts';
+import {
+  createDynamoClient,
+  ensureCredentialsTable,
+  startLocalDynamo,
+} from '../shared/store/local-dynamo.ts';
 import { LocalEventLog } from '../shared/store/local-event-log.ts';
 import { LocalFileSecretStore } from '../shared/store/local-file-secret-store.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';

@@ -4,4 +4,7 @@ import { lambdaRepository } from '../shared/app/table.ts';
 import { makeGetCredentialHandler } from '../shared/http/handlers/get-credential.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 
-export const handler = makeGetCredentialHandler({ ...lambdaHttpBase(), reads: new CredentialReads(lambdaRepository()) });
+export const handler = makeGetCredentialHandler({
+  ...lambdaHttpBase(),
+  reads: new CredentialReads(lambdaRepository()),
+});

@@ -4,4 +4,7 @@ import { lambdaRepository } from '../shared/app/table.ts';
 import { makeListChecksHandler } from '../shared/http/handlers/list-checks.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 
-export const handler = makeListChecksHandler({ ...lambdaHttpBase(), reads: new CredentialReads(lambdaRepository()) });
+export const handler = makeListChecksHandler({
+  ...lambdaHttpBase(),
+  reads: new CredentialReads(lambdaRepository()),
+});

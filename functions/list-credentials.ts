@@ -4,4 +4,7 @@ import { lambdaRepository } from '../shared/app/table.ts';
 import { makeListCredentialsHandler } from '../shared/http/handlers/list-credentials.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 
-export const handler = makeListCredentialsHandler({ ...lambdaHttpBase(), reads: new CredentialReads(lambdaRepository()) });
+export const handler = makeListCredentialsHandler({
+  ...lambdaHttpBase(),
+  reads: new CredentialReads(lambdaRepository()),
+});

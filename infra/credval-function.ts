@@ -271,10 +271,12 @@ export class CredvalFunction extends Construct {
       this.bindTable(resources.table, uses.table === 'read' ? 'read' : 'readwrite', {
         ...(uses.dueIndex ? { dueIndex: true } : {}),
         ...(uses.idempotency ? { idempotencyRecords: true } : {}),
-        ...(uses.secrets?.includes('delete') ? { deleteItems: true } : {}),
+        ...(uses.deletes ? { deleteItems: true } : {}),
       });
-    } else if (uses.dueIndex || uses.idempotency) {
-      throw new Error('The due index and idempotency records live in the table: add `table` to the uses.');
+    } else if (uses.dueIndex || uses.idempotency || uses.deletes) {
+      throw new Error(
+        'The due index, idempotency records and deletes are table uses: add `table` to the uses.',
+      );
     }
     if (uses.secrets?.length) {
       this.bindSecrets(

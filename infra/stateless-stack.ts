@@ -44,7 +44,12 @@ import {
 } from '../shared/domain/event-names.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import type { CredvalConfig } from './config.ts';
-import { CredvalFunction, FUNCTIONS_DIR, type FunctionConfig, type UseResources } from './credval-function.ts';
+import {
+  CredvalFunction,
+  FUNCTIONS_DIR,
+  type FunctionConfig,
+  type UseResources,
+} from './credval-function.ts';
 
 interface FunctionOptions {
   summary: string;
@@ -53,11 +58,16 @@ interface FunctionOptions {
   copyDirs?: string[];
 }
 
+/** Folders copied next to a function's bundle: the console's page, script and style. */
+export const COPY_DIRS: Partial<Record<string, string[]>> = { console: ['console'] };
+
 /** API Gateway ends an HTTP API integration at 30 s: a function that calls a vendor answers before that. */
 const VENDOR_CALLING_HTTP_TIMEOUT = Duration.seconds(29);
 
 /** The revalidation functions' names (their entries are `functions/<name>.ts`). */
-export const REVALIDATION_FUNCTIONS = Object.keys(BACKGROUND_FUNCTIONS) as Array<keyof typeof BACKGROUND_FUNCTIONS>;
+export const REVALIDATION_FUNCTIONS = Object.keys(BACKGROUND_FUNCTIONS) as Array<
+  keyof typeof BACKGROUND_FUNCTIONS
+>;
 
 export interface StatelessStackProps extends StackProps {
   table: ITable;
@@ -192,7 +202,7 @@ export class StatelessStack extends Stack {
       const fn = newFunction(route.name, {
         summary: `${route.method} ${route.path}: ${route.summary}${route.auth ? '' : ' (public)'}`,
         ...('vendors' in route.uses ? { timeout: VENDOR_CALLING_HTTP_TIMEOUT } : {}),
-        ...(route.name === 'console' ? { copyDirs: ['console'] } : {}),
+        ...(COPY_DIRS[route.name] ? { copyDirs: COPY_DIRS[route.name] } : {}),
       });
       fn.bindUses(route.uses, resources);
       const [httpRoute] = this.api.addRoutes({

@@ -1,7 +1,7 @@
-import type { Environment } from './environment.ts';
+import type { AwsSettings } from './settings/aws.ts';
 
 /** Region and endpoint for AWS SDK clients: the SDK's defaults unless AWS_REGION / AWS_ENDPOINT_URL say more. */
-export function awsClientConfig(env: Pick<Environment, 'AWS_REGION' | 'AWS_ENDPOINT_URL'>) {
+export function awsClientConfig(env: Pick<AwsSettings, 'AWS_REGION' | 'AWS_ENDPOINT_URL'>) {
   return {
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),

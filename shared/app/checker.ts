@@ -3,13 +3,13 @@ import { runCheck } from '../connectors/check.ts';
 import { createGuardedClient } from '../net/guarded-client.ts';
 import type { GuardedClient } from '../net/types.ts';
 import type { Checker } from '../service/credential-commands.ts';
-import type { Environment } from './environment.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { lambdaSettings } from './lambda-environment.ts';
 import { lambdaObservability } from './observability.ts';
 import { once } from './once.ts';
+import { CheckSettings } from './settings/check.ts';
 
 /** The guarded outbound client as the environment configures it (EGRESS_ALLOW, CHECK_TIMEOUT). */
-export function createOutboundClient(env: Pick<Environment, 'EGRESS_ALLOW' | 'CHECK_TIMEOUT'>): GuardedClient {
+export function createOutboundClient(env: CheckSettings): GuardedClient {
   return createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
 }
 
@@ -27,5 +27,5 @@ export function meteredChecker(client: GuardedClient, metrics: Metrics): Checker
 
 /** The container's checker (`uses.vendors`): one connection pool, reused while the container is warm. */
 export const lambdaChecker = once(() =>
-  meteredChecker(createOutboundClient(lambdaEnvironment()), lambdaObservability().metrics),
+  meteredChecker(createOutboundClient(lambdaSettings(CheckSettings)), lambdaObservability().metrics),
 );

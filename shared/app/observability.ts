@@ -1,18 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Environment } from './environment.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { lambdaSettings } from './lambda-environment.ts';
 import { once } from './once.ts';
+import { HttpSettings } from './settings/http.ts';
+import { ObservabilitySettings } from './settings/observability.ts';
 
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
 }
-
-type ObservabilitySettings = Pick<
-  Environment,
-  'LOG_LEVEL' | 'POWERTOOLS_SERVICE_NAME' | 'POWERTOOLS_METRICS_NAMESPACE'
->;
 
 /** Logger and metrics named by POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE (default credval). */
 export function createObservability(env: ObservabilitySettings): Observability {
@@ -26,11 +22,11 @@ export function createObservability(env: ObservabilitySettings): Observability {
 }
 
 /** The container's logger and metrics. Every function has them: they need no grant. */
-export const lambdaObservability = once(() => createObservability(lambdaEnvironment()));
+export const lambdaObservability = once(() => createObservability(lambdaSettings(ObservabilitySettings)));
 
 /** What every HTTP handler takes besides its own parts. */
 export const lambdaHttpBase = once(() => {
-  const env = lambdaEnvironment();
+  const env = lambdaSettings(HttpSettings);
   return { ...lambdaObservability(), tenantClaim: env.TENANT_CLAIM, corsOrigins: env.CORS_ORIGINS };
 });
 

@@ -1,10 +1,10 @@
 import { ServiceConfig } from '../service/config.ts';
-import type { Environment } from './environment.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { lambdaSettings } from './lambda-environment.ts';
 import { once } from './once.ts';
+import { ServiceSettings } from './settings/service.ts';
 
 /** The service tunables from the environment. */
-export function serviceConfigOf(env: Environment): ServiceConfig {
+export function serviceConfigOf(env: ServiceSettings): ServiceConfig {
   return ServiceConfig.parse({
     secretPrefix: env.SECRET_PREFIX,
     checkIntervalMs: env.CHECK_INTERVAL,
@@ -15,4 +15,4 @@ export function serviceConfigOf(env: Environment): ServiceConfig {
 }
 
 /** The container's service tunables. */
-export const lambdaServiceConfig = once(() => serviceConfigOf(lambdaEnvironment()));
+export const lambdaServiceConfig = once(() => serviceConfigOf(lambdaSettings(ServiceSettings)));

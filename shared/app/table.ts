@@ -2,11 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCredentialRepository } from '../store/dynamo-credential-repository.ts';
 import { awsClientConfig } from './aws-client-config.ts';
-import { lambdaEnvironment, resourceVariable } from './lambda-environment.ts';
+import { lambdaSettings, resourceVariable } from './lambda-environment.ts';
 import { once } from './once.ts';
+import { AwsSettings } from './settings/aws.ts';
 
 /** The DynamoDB client of the container (credentials and, where used, idempotency records share it). */
-export const lambdaDynamoClient = once(() => new DynamoDBClient(awsClientConfig(lambdaEnvironment())));
+export const lambdaDynamoClient = once(
+  () => new DynamoDBClient(awsClientConfig(lambdaSettings(AwsSettings))),
+);
 
 /** The credential repository over a DynamoDB client. */
 export function createRepository(client: DynamoDBClient, tableName: string): DynamoCredentialRepository {
@@ -17,4 +20,6 @@ export function createRepository(client: DynamoDBClient, tableName: string): Dyn
 }
 
 /** The credentials table of the container (`uses.table`). */
-export const lambdaRepository = once(() => createRepository(lambdaDynamoClient(), resourceVariable('TABLE_NAME')));
+export const lambdaRepository = once(() =>
+  createRepository(lambdaDynamoClient(), resourceVariable('TABLE_NAME')),
+);

@@ -15,8 +15,10 @@ export type SecretUse =
   | 'delete';
 
 export interface Uses {
-  /** The credentials table: `read` (GetItem, Query) or `write` (also PutItem, UpdateItem, DeleteItem). */
+  /** The credentials table: `read` (GetItem, Query) or `write` (also PutItem). */
   table?: 'read' | 'write';
+  /** Delete credential items (DeleteItem), whatever `table` says. */
+  deletes?: true;
   /** Query the sparse due index (the sweep). */
   dueIndex?: true;
   /** Keep `Idempotency-Key` records (in the credentials table). */

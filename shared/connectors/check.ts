@@ -1,5 +1,5 @@
-import { z } from '../domain/zod.ts';
 import { type Report, Report as ReportSchema, Requirement, type Warning } from '../domain/report.ts';
+import * as z from '../domain/zod.ts';
 import type { GuardedClient } from '../net/types.ts';
 import { failed } from './findings.ts';
 import { asFieldValues } from './normalize.ts';

@@ -1,4 +1,4 @@
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 import type { FieldSpec, FieldValues } from './types.ts';
 
 function fieldSchema(spec: FieldSpec): z.ZodMiniType<string> {

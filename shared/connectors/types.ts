@@ -1,5 +1,5 @@
-import type { z } from '../domain/zod.ts';
 import type { Identity, Permission, Reason, Requirement, Verdict, Warning } from '../domain/report.ts';
+import type * as z from '../domain/zod.ts';
 import type { GuardedClient } from '../net/types.ts';
 import type { PrecoroLedger } from './precoro/request-ledger.ts';
 import type { ProbeRecorder } from './probe-recorder.ts';

@@ -1,5 +1,5 @@
 import { Report, Requirement } from './report.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 /** A stored credential's standing (DESIGN.md section 9). */
 export const CredentialStatus = z.enum(['valid', 'invalid', 'degraded', 'unverified']);

@@ -1,6 +1,6 @@
 import { CredentialStatus } from './credential.ts';
 import { Reason, Verdict } from './report.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 export { EVENT_SOURCE } from './event-names.ts';
 

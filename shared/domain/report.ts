@@ -1,4 +1,4 @@
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 /** The three answers a check can give (DESIGN.md section 3). */
 export const Verdict = z.enum(['valid', 'invalid', 'inconclusive']);

@@ -35,8 +35,10 @@ export function idempotencyWrapper(
     },
     wrap<R extends RouteRequest<unknown, unknown>>(run: (request: R) => Promise<HttpResult>) {
       const idempotent = makeIdempotent(
-        async (_payload: { idempotencyKey: string | null; body: unknown }, request: RouteRequest<unknown, unknown>) =>
-          run(request as R),
+        async (
+          _payload: { idempotencyKey: string | null; body: unknown },
+          request: RouteRequest<unknown, unknown>,
+        ) => run(request as R),
         { persistenceStore: store, config, dataIndexArgument: 0 },
       );
       return (event: HttpEvent, request: R, context: Context) => {

@@ -1,6 +1,6 @@
 import { CheckTrigger, CredentialStatus, CredentialView } from '../domain/credential.ts';
 import { Report, Requirement } from '../domain/report.ts';
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 import { ROUTES, type RouteName } from './routes.ts';
 import { CreateBody, ListQuery, PageQuery, UpdateBody, ValidateBody } from './schemas.ts';
 
@@ -44,7 +44,10 @@ const BODIES = { ValidateBody, CreateBody, UpdateBody };
 
 type Json = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const ok = (description: string, schema: Json) => ({ description, content: { 'application/json': { schema } } });
+const ok = (description: string, schema: Json) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ref('Problem') } },
@@ -52,7 +55,13 @@ const problem = (description: string) => ({
 const body = (name: keyof typeof BODIES) => ({
   content: { 'application/json': { schema: ref(name) } },
 });
-const idParameter = { name: 'id', in: 'path', required: true, description: 'Credential id', schema: { type: 'string' } };
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Credential id',
+  schema: { type: 'string' },
+};
 const notFound = { 404: problem('No such credential') };
 
 /** The query parameters of a query schema, one per property. */
@@ -66,9 +75,12 @@ function queryParameters(schema: z.ZodMiniType): Json[] {
   }));
 }
 
-/** What each route takes and answers, besides the 400 and 401 every authenticated route can give. */
-const OPERATIONS: Record<RouteName, Json> = {
-  console: { responses: { 200: { description: 'The console (HTML)', content: { 'text/html': {} } } } },
+/**
+ * What each route takes and answers, besides the 400 and 401 every authenticated route can give; null for the
+ * console, a page for people rather than part of the API.
+ */
+const OPERATIONS: Record<RouteName, Json | null> = {
+  console: null,
   health: {
     responses: {
       200: ok('Up', { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }),
@@ -77,7 +89,10 @@ const OPERATIONS: Record<RouteName, Json> = {
   openapi: { responses: { 200: ok('OpenAPI 3.1', { type: 'object' }) } },
   'list-connectors': {
     responses: {
-      200: ok('Catalogue', { type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }),
+      200: ok('Catalogue', {
+        type: 'object',
+        properties: { items: { type: 'array', items: { type: 'object' } } },
+      }),
     },
   },
   'validate-credential': {
@@ -104,7 +119,10 @@ const OPERATIONS: Record<RouteName, Json> = {
     responses: { 200: ok('The credential', ref('Credential')), ...notFound },
   },
   'update-credential': {
-    parameters: [idParameter, { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }],
+    parameters: [
+      idParameter,
+      { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } },
+    ],
     requestBody: body('UpdateBody'),
     responses: {
       200: ok('Updated', ref('Credential')),
@@ -149,6 +167,7 @@ export function openApiDocument(): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const route of ROUTES) {
     const operation = OPERATIONS[route.name];
+    if (!operation) continue;
     const responses = {
       ...(route.auth
         ? { 400: problem('Bad input; `issues` names each field'), 401: problem('No tenant: authenticate') }

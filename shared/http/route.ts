@@ -10,7 +10,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { InputError } from '../domain/errors.ts';
-import type { z } from '../domain/zod.ts';
+import type * as z from '../domain/zod.ts';
 import { HttpError, type HttpResult, problemFor } from './problem.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer & { idempotencyKey?: string | null };

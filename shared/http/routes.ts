@@ -83,7 +83,7 @@ export const ROUTES = [
     name: 'delete-credential',
     auth: true,
     summary: 'Delete a credential: the item now, the secret after its recovery window',
-    uses: { table: 'write', secrets: ['delete'] },
+    uses: { table: 'read', deletes: true, secrets: ['delete'] },
   },
   {
     method: 'POST',

@@ -1,6 +1,6 @@
 import { CredentialStatus } from '../domain/credential.ts';
 import { Requirement } from '../domain/report.ts';
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 
 // Request schemas: what each route accepts. The answers' schemas are in ./openapi.ts, which only the
 // build-time generator of the OpenAPI document imports.

@@ -4,7 +4,6 @@ import { lookup as systemLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { Agent, type Dispatcher, errors as undiciErrors } from 'undici';
 import { type AllowList, compileAllowList, decideDestination, type Scheme } from './address-policy.ts';
 import type {
   GuardedClient,
@@ -14,6 +13,7 @@ import type {
   OutboundResult,
   Resolver,
 } from './types.ts';
+import { Agent, type Dispatcher, requestThrough, errors as undiciErrors } from './undici.ts';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -147,7 +147,7 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
       let pending: Promise<Dispatcher.ResponseData>;
       dispatchingCall = call;
       try {
-        pending = agents[scheme].request({
+        pending = requestThrough(agents[scheme], {
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: outbound.method,

@@ -1,4 +1,4 @@
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 
 export { parseDuration } from '../domain/durations.ts';
 

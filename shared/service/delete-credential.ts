@@ -31,7 +31,10 @@ export async function deleteCredential(
     try {
       await deps.secrets.restore(current.secretName);
     } catch (undoError) {
-      deps.onHandledError?.('compensation failed: restore the secret of a credential that was not deleted', undoError);
+      deps.onHandledError?.(
+        'compensation failed: restore the secret of a credential that was not deleted',
+        undoError,
+      );
     }
     throw error;
   }

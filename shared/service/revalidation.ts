@@ -76,5 +76,4 @@ export class Sweep {
     }
     return result;
   }
-
 }

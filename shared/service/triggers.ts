@@ -8,7 +8,7 @@ import {
   SECRETS_MANAGER_SOURCE,
 } from '../domain/event-names.ts';
 import { RevalidationMessage, RevalidationRequested } from '../domain/events.ts';
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 
 /**
  * Event-driven re-checks (DESIGN.md section 7): turns an inbound EventBridge event into a RevalidationMessage, or

@@ -8,7 +8,6 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from '../domain/zod.ts';
 import { CheckRecord, Credential, type Page } from '../domain/credential.ts';
 import {
   ConflictError,
@@ -17,8 +16,9 @@ import {
   StorageError,
   VersionConflictError,
 } from '../domain/errors.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
+import * as z from '../domain/zod.ts';
+import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
 
 type Item = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from '../domain/zod.ts';
+import * as z from '../domain/zod.ts';
 import { StagedSecretStore, type StoredSecret } from './memory-secret-store.ts';
 import type { Clock, SecretValue } from './ports.ts';
 

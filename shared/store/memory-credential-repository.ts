@@ -1,8 +1,8 @@
-import { z } from '../domain/zod.ts';
 import type { CheckRecord, Credential, Page } from '../domain/credential.ts';
 import { ConflictError, InvalidCursorError, NotFoundError, VersionConflictError } from '../domain/errors.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
+import * as z from '../domain/zod.ts';
+import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
 
 interface StoredCheck {
   record: CheckRecord;

@@ -9,8 +9,8 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from '../domain/zod.ts';
 import { ConflictError, SecretNotFoundError, StorageError } from '../domain/errors.ts';
+import * as z from '../domain/zod.ts';
 import { AWSCURRENT, AWSPENDING, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
 import type { SecretStore, SecretTags, SecretValue } from './ports.ts';
 

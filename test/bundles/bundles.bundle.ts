@@ -21,7 +21,8 @@ import { buildApp } from '../../infra/app.ts';
 import { BUNDLING, ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/credval-function.ts';
 import type { StatelessStack } from '../../infra/stateless-stack.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
-import { ROUTES } from '../../shared/http/handlers.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
+import { ROUTES } from '../../shared/http/routes.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
 import {
   createDocumentClient,
@@ -30,7 +31,6 @@ import {
   type LocalDynamo,
   startLocalDynamo,
 } from '../../shared/store/local-dynamo.ts';
-import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { newApp, synthesize } from '../infra/support.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 
@@ -129,7 +129,7 @@ function httpEvent(
       'user-agent': 'bundle-test',
       'x-forwarded-for': '203.0.113.9',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(route.public ? {} : { authorization: 'Bearer (verified by API Gateway)' }),
+      ...(!route.auth ? {} : { authorization: 'Bearer (verified by API Gateway)' }),
       ...options.headers,
     },
     requestContext: {
@@ -149,7 +149,7 @@ function httpEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      ...(route.public || tenant === null
+      ...(!route.auth || tenant === null
         ? {}
         : {
             authorizer: {

@@ -12,9 +12,9 @@ import type { CredvalConfig } from '../../infra/config.ts';
 import { FUNCTIONS_DIR } from '../../infra/credval-function.ts';
 import type { StatefulStack } from '../../infra/stateful-stack.ts';
 import { REVALIDATION_FUNCTIONS, type StatelessStack } from '../../infra/stateless-stack.ts';
-import { ROUTES } from '../../shared/http/handlers.ts';
-import { SECRET_CHANGE_EVENT_NAMES } from '../../shared/service/triggers.ts';
+import { SECRET_CHANGE_EVENT_NAMES } from '../../shared/domain/event-names.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
+import { ROUTES } from '../../shared/http/routes.ts';
 import { newApp } from './support.ts';
 
 /** Settings other than the defaults, so that the tests see them come through. */
@@ -460,7 +460,7 @@ describe('stateless stack', () => {
       );
       for (const route of deployedRoutes()) {
         const cfn = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)?.Properties;
-        if (route.public) {
+        if (!route.auth) {
           expect(cfn?.AuthorizationType, route.path).toBe('NONE');
           expect(cfn?.AuthorizerId, route.path).toBeUndefined();
         } else {
@@ -474,7 +474,7 @@ describe('stateless stack', () => {
           IntegrationUri: { 'Fn::GetAtt': [idOf(fnNamed(route.name).function), 'Arn'] },
         });
       }
-      const publicPaths = ROUTES.filter((r) => r.public).map((r) => r.path);
+      const publicPaths = ROUTES.filter((r) => !r.auth).map((r) => r.path);
       expect(publicPaths).toEqual(expect.arrayContaining(['/health', '/openapi.json']));
     });
 

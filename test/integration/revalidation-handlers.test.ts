@@ -3,11 +3,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  makeSweepHandler,
-  makeTriggerHandler,
-  makeWorkerHandler,
-} from '../../shared/app/revalidation-handlers.ts';
+import { makeTriggerHandler } from '../../shared/app/handlers/revalidation-trigger.ts';
+import { makeWorkerHandler } from '../../shared/app/handlers/revalidation-worker.ts';
+import { makeSweepHandler } from '../../shared/app/handlers/sweep.ts';
 import { runCheck } from '../../shared/connectors/check.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
 import { StorageError } from '../../shared/domain/errors.ts';
@@ -15,11 +13,11 @@ import type { CredentialEvent, RevalidationMessage } from '../../shared/domain/e
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
-import { Revalidation } from '../../shared/service/revalidation.ts';
 import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { MemoryRevalidationQueue } from '../../shared/store/memory-queue.ts';
 import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
+import { revalidationOf } from '../helpers/revalidation.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 
 const CREDENTIAL_ID = '6f1c1a52-7a0e-4c8e-9d7b-3c2f1e0a9b8c'; // the id in the event fixtures
@@ -61,7 +59,7 @@ describe('revalidation Lambda handlers with real-shaped events', () => {
   let queue: MemoryRevalidationQueue;
   let events: CredentialEvent[];
   let failPublishFor: Set<string>;
-  let revalidation: Revalidation;
+  let revalidation: ReturnType<typeof revalidationOf>;
   const observability = {
     logger: new Logger({ serviceName: 'credval-test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'credval-test', serviceName: 'credval-test' }),
@@ -122,7 +120,7 @@ describe('revalidation Lambda handlers with real-shaped events', () => {
     queue = new MemoryRevalidationQueue();
     events = [];
     failPublishFor = new Set();
-    revalidation = new Revalidation({
+    revalidation = revalidationOf({
       repository,
       secrets,
       queue,

@@ -5,7 +5,6 @@ import type { CredentialEvent, RevalidationMessage } from '../../shared/domain/e
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
-import { Revalidation } from '../../shared/service/revalidation.ts';
 import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../shared/store/local-dynamo.ts';
 import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
 import type { RevalidationQueue } from '../../shared/store/ports.ts';
+import { revalidationOf } from '../helpers/revalidation.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 import { type OdooSimulator, startOdooSimulator } from '../simulators/odoo.ts';
 import { type PrecoroSimulator, startPrecoroSimulator } from '../simulators/precoro.ts';
@@ -47,7 +47,7 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
   const queue = new ArrayQueue();
   const events: CredentialEvent[] = [];
   let now = T0;
-  let revalidation: Revalidation;
+  let revalidation: ReturnType<typeof revalidationOf>;
   const all: Credential[] = [];
   const revoked = new Set<string>();
   const dueAtStart = new Set<string>();
@@ -90,7 +90,7 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
     client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
 
     const config = ServiceConfig.parse({ invalidConfirmAfterMs: 5 * MIN, checkIntervalMs: 6 * 3_600_000 });
-    revalidation = new Revalidation({
+    revalidation = revalidationOf({
       repository,
       secrets,
       queue,

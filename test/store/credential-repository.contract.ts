@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckRecord, Credential } from '../../shared/domain/credential.ts';
 import type { Report } from '../../shared/domain/report.ts';
-import { type CredentialRepository, dueShardOf } from '../../shared/store/ports.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
+import { type CredentialRepository, dueShardOf } from '../../shared/store/ports.ts';
 
 export interface RepositoryUnderTest {
   repo: CredentialRepository;

@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../shared/domain/errors.ts';
+import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
 import {
   createDynamoClient,
@@ -22,7 +23,6 @@ import {
 } from '../../shared/store/local-dynamo.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { dueShardOf } from '../../shared/store/ports.ts';
-import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import {
   checkRecord,
   credential,

@@ -13,7 +13,10 @@ import type { RevalidationWorker } from '../../service/revalidation-worker.ts';
  * be retried (a storage outage, a failed event publication) is reported alone and delivered again; the rest
  * of the batch is done. A message that is not a revalidation request is logged and dropped, not retried.
  */
-export function makeWorkerHandler(worker: RevalidationWorker, o: { logger: Logger; metrics: Metrics }) {
+export function makeWorkerHandler(
+  worker: Pick<RevalidationWorker, 'work'>,
+  o: { logger: Logger; metrics: Metrics },
+) {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord) => {
     let message: RevalidationMessage;
@@ -38,4 +41,3 @@ export function makeWorkerHandler(worker: RevalidationWorker, o: { logger: Logge
       processPartialResponse(event, handleRecord, processor, { context }),
     );
 }
-

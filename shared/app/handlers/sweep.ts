@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Sweep, SweepResult } from '../../service/revalidation.ts';
 
 /** The scheduled sweep: queues every due credential. */
-export function makeSweepHandler(sweep: Sweep, o: { logger: Logger; metrics: Metrics }) {
+export function makeSweepHandler(sweep: Pick<Sweep, 'sweep'>, o: { logger: Logger; metrics: Metrics }) {
   return middy<unknown, SweepResult>()
     .use(injectLambdaContext(o.logger, { resetKeys: true }))
     .use(logMetrics(o.metrics))

@@ -6,7 +6,9 @@ import { StorageError } from '../../shared/domain/errors.ts';
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
-import { CredentialService } from '../../shared/service/credential-service.ts';
+import { type Checker, CredentialCommands } from '../../shared/service/credential-commands.ts';
+import { CredentialReads } from '../../shared/service/credential-reads.ts';
+import { deleteCredential } from '../../shared/service/delete-credential.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
 import type { CredentialRepository, SecretStore } from '../../shared/store/ports.ts';
@@ -39,14 +41,38 @@ function faulty<T extends object>(target: T): T & { failOn(method: keyof T): voi
   return proxy as T & { failOn(method: keyof T): void; calls: string[] };
 }
 
-describe('CredentialService: checks first, and no orphan after any single failure', () => {
+/** Every credential use case over the same ports, as the local server composes them. */
+function useCases(deps: {
+  repository: CredentialRepository;
+  secrets: SecretStore;
+  check: Checker;
+  clock: { now(): Date };
+  config: ServiceConfig;
+  onHandledError: (what: string, error: unknown) => void;
+}) {
+  const commands = new CredentialCommands(deps);
+  const reads = new CredentialReads(deps.repository);
+  const deletion = { ...deps, recoveryDays: deps.config.deletionRecoveryDays };
+  return {
+    create: commands.create.bind(commands),
+    update: commands.update.bind(commands),
+    recheck: commands.recheck.bind(commands),
+    get: reads.get.bind(reads),
+    list: reads.list.bind(reads),
+    history: reads.history.bind(reads),
+    delete: (tenantId: string, id: string, ifMatch?: number) =>
+      deleteCredential(deletion, tenantId, id, ifMatch),
+  };
+}
+
+describe('credential use cases: checks first, and no orphan after any single failure', () => {
   let sim: DolibarrSimulator;
   let client: GuardedClient;
   let repository: ReturnType<typeof faulty<CredentialRepository>>;
   let memorySecrets: MemorySecretStore;
   let secrets: ReturnType<typeof faulty<SecretStore>>;
   let handled: string[];
-  let service: CredentialService;
+  let service: ReturnType<typeof useCases>;
   let now = Date.parse('2026-11-23T10:00:00Z');
 
   beforeAll(async () => {
@@ -68,7 +94,7 @@ describe('CredentialService: checks first, and no orphan after any single failur
     memorySecrets = new MemorySecretStore();
     secrets = faulty<SecretStore>(memorySecrets);
     handled = [];
-    service = new CredentialService({
+    service = useCases({
       repository,
       secrets,
       check: (check) => runCheck(check, { client, precoroLedger: new PrecoroLedger() }),

@@ -1,0 +1,10 @@
+import * as z from '../../domain/zod.ts';
+import { parseEgressAllow } from '../../net/address-policy.ts';
+import { duration, parsedString } from './fields.ts';
+
+/** Outbound calls to vendors. */
+export const CheckSettings = z.object({
+  EGRESS_ALLOW: z.prefault(parsedString(parseEgressAllow), ''),
+  CHECK_TIMEOUT: duration('15s'),
+});
+export type CheckSettings = z.output<typeof CheckSettings>;

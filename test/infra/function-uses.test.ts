@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS_DIR, PROJECT_ROOT } from '../../infra/credval-function.ts';
+import { allFunctions } from '../../shared/app/functions.ts';
+import type { Uses } from '../../shared/app/uses.ts';
+
+/** The module that builds each part a function may use (shared/app), by the `uses` key that grants it. */
+const PART_MODULES: Record<Exclude<keyof Uses, 'dueIndex' | 'deletes'>, string> = {
+  table: 'shared/app/table.ts',
+  idempotency: 'shared/app/idempotency.ts',
+  secrets: 'shared/app/secrets.ts',
+  queue: 'shared/app/queue.ts',
+  bus: 'shared/app/bus.ts',
+  vendors: 'shared/app/checker.ts',
+};
+
+/** Every source file each function's bundle contains (esbuild's metafile; nothing is written). */
+async function importGraphs(): Promise<Map<string, Set<string>>> {
+  const graphs = new Map<string, Set<string>>();
+  for (const { name } of allFunctions()) {
+    const result = await build({
+      entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      absWorkingDir: PROJECT_ROOT,
+      write: false,
+      outfile: join(PROJECT_ROOT, 'cdk.out', 'uses-probe', `${name}.mjs`),
+      metafile: true,
+      logLevel: 'silent',
+    });
+    graphs.set(name, new Set(Object.keys((result.metafile as Metafile).inputs)));
+  }
+  return graphs;
+}
+
+describe('each function builds exactly the parts its uses list, which its grants come from', () => {
+  let graphs: Map<string, Set<string>>;
+  beforeAll(async () => {
+    graphs = await importGraphs();
+  });
+
+  it('bundles a part if and only if the function uses it', () => {
+    for (const { name, uses } of allFunctions()) {
+      const graph = graphs.get(name) ?? new Set();
+      for (const [use, module] of Object.entries(PART_MODULES)) {
+        const declared = Boolean(uses[use as keyof Uses]);
+        expect(graph.has(module), `${name}: ${module} bundled, but uses.${use} is ${declared}`).toBe(declared);
+      }
+    }
+  });
+
+  it('carries no connector, no outbound client and no undici unless it calls vendors', () => {
+    for (const { name, uses } of allFunctions()) {
+      if (uses.vendors) continue;
+      const reaching = [...(graphs.get(name) ?? [])].filter(
+        (file) =>
+          file.startsWith('shared/connectors/') ||
+          file === 'shared/net/guarded-client.ts' ||
+          file.includes('node_modules/undici/') ||
+          file.includes('node_modules/xmlrpc/'),
+      );
+      expect(reaching, `${name} calls no vendor`).toEqual([]);
+    }
+  });
+
+  it('keeps build-time code (the OpenAPI generator, classic zod) out of every function', () => {
+    for (const [name, graph] of graphs) {
+      const buildOnly = [...graph].filter(
+        (file) =>
+          file === 'shared/http/openapi.ts' ||
+          file.includes('node_modules/@asteasolutions/') ||
+          /node_modules\/zod\/v4\/classic\//.test(file),
+      );
+      expect(buildOnly, name).toEqual([]);
+    }
+  });
+});
