@@ -35,7 +35,7 @@ const IMPORT_ENV = {
 /** As the stack sets it for every function (CredvalFunction `environment`). */
 const NODE_OPTIONS = '--enable-source-maps';
 
-const BASELINE_SOURCE = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+export const BASELINE_SOURCE = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 const client = new DynamoDBClient({});
 export const handler = async () => ({ statusCode: 200, body: String(Boolean(client)) });
 `;

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { parseDuration } from '../shared/domain/durations.ts';
 import { parseEgressAllow } from '../shared/net/address-policy.ts';
-import { parseDuration } from '../shared/service/config.ts';
 
 /**
  * Everything a deployment may choose, from `cdk.json` context (`-c key=value`) or passed as props in tests.

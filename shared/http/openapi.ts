@@ -1,8 +1,12 @@
 import { CheckTrigger, CredentialStatus, CredentialView } from '../domain/credential.ts';
 import { Report, Requirement } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
+import { CreateBody } from './handlers/create-credential.ts';
+import { PageQuery } from './handlers/list-checks.ts';
+import { ListQuery } from './handlers/list-credentials.ts';
+import { UpdateBody } from './handlers/update-credential.ts';
+import { ValidateBody } from './handlers/validate-credential.ts';
 import { ROUTES, type RouteName } from './routes.ts';
-import { CreateBody, ListQuery, PageQuery, UpdateBody, ValidateBody } from './schemas.ts';
 
 // The OpenAPI 3.1 document, built from the route table and the zod schemas with zod's own JSON Schema output.
 // It runs at build time only (`npm run generate` writes shared/generated/openapi.json, which the openapi function

@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASELINE_SOURCE, esbuildOptionsOf } from '../../bench/bundles.ts';
 import { buildApp } from '../../infra/app.ts';
 import { BUNDLING, ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/credval-function.ts';
 import type { StatelessStack } from '../../infra/stateless-stack.ts';
@@ -33,6 +35,7 @@ import {
 } from '../../shared/store/local-dynamo.ts';
 import { newApp, synthesize } from '../infra/support.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+import { bundleBudget } from './budgets.ts';
 
 const HERE = import.meta.dirname;
 const TABLE = 'credval-bundles';
@@ -424,13 +427,13 @@ describe('Lambda bundles', () => {
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
 
-  async function invoke(name: string, scenario: Scenario): Promise<Invocation> {
+  async function invoke(name: string, scenario: Scenario, bundle = bundleOf(name)): Promise<Invocation> {
     const eventFile = join(work, `${name}.event.json`);
     const resultFile = join(work, `${name}.result.json`);
     const networkLog = join(work, `${name}.network.log`);
     writeFileSync(eventFile, JSON.stringify(scenario.event()));
     writeFileSync(networkLog, '');
-    const fnConfig = stateless.functions.get(name)?.function.node.defaultChild as CfnFunction;
+    const fnConfig = stateless.functions.get(name)?.function.node.defaultChild as CfnFunction | undefined;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: work,
@@ -448,23 +451,16 @@ describe('Lambda bundles', () => {
       AWS_ENDPOINT_URL: proxy.url,
       AWS_LAMBDA_FUNCTION_NAME: `credval-bundle-${name}`,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fnConfig.memorySize ?? 512),
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fnConfig?.memorySize ?? 512),
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       NETWORK_LOG: networkLog,
-      ...environmentOf(name),
+      ...(stateless.functions.has(name) ? environmentOf(name) : {}),
       ...scenario.env,
     };
     proxy.calls.length = 0;
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        join(HERE, 'loopback-only.mjs'),
-        join(HERE, 'invoke.mjs'),
-        bundleOf(name),
-        eventFile,
-        resultFile,
-      ],
+      ['--import', join(HERE, 'loopback-only.mjs'), join(HERE, 'invoke.mjs'), bundle, eventFile, resultFile],
       { env, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -550,21 +546,38 @@ describe('Lambda bundles', () => {
     });
   }, 240_000);
 
+  /** One cold import of the baseline (a bundle that only creates a DynamoDB client), for the report. */
+  async function baselineImportMs(): Promise<number | undefined> {
+    const baseline = join(work, 'baseline', 'index.mjs');
+    await build({
+      ...esbuildOptionsOf(BUNDLING),
+      stdin: { contents: BASELINE_SOURCE, resolveDir: PROJECT_ROOT, sourcefile: 'handler.ts', loader: 'ts' },
+      outfile: baseline,
+    });
+    const run = await invoke('baseline', { what: 'baseline', event: () => ({}), check: () => {} }, baseline);
+    return run.importMs;
+  }
+
   afterAll(async () => {
+    const baselineMs = sizes.length > 0 ? await baselineImportMs().catch(() => undefined) : undefined;
     await Promise.all([proxy?.close(), dynamo?.close(), dolibarr?.close()]);
     if (sizes.length === 0) return;
     sizes.sort((a, b) => a.name.localeCompare(b.name));
-    const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(8);
+    const kb = (n: number) => `${(n / 1000).toFixed(0)} kB`.padStart(8);
     const ms = (n?: number) => (n === undefined ? '' : `${n.toFixed(0)} ms`).padStart(8);
+    const ratio = (n?: number) =>
+      (n === undefined || !baselineMs ? '' : `${(n / baselineMs).toFixed(2)}x`).padStart(8);
     const lines = [
-      `${'function'.padEnd(22)}${'bundle'.padStart(8)}${'gzip'.padStart(8)}${'map'.padStart(8)}${'import'.padStart(8)}${'invoke'.padStart(8)}`,
+      `${'function'.padEnd(22)}${'bundle'.padStart(8)}${'budget'.padStart(8)}${'gzip'.padStart(8)}${'import'.padStart(8)}${'/base'.padStart(8)}${'invoke'.padStart(8)}`,
       ...sizes.map(
         (s) =>
-          `${s.name.padEnd(22)}${kb(s.bytes)}${kb(s.gzipBytes)}${kb(s.sourceMapBytes)}${ms(s.importMs)}${ms(s.invokeMs)}`,
+          `${s.name.padEnd(22)}${kb(s.bytes)}${kb(bundleBudget(s.name))}${kb(s.gzipBytes)}${ms(s.importMs)}${ratio(s.importMs)}${ms(s.invokeMs)}`,
       ),
+      `${'(baseline: DynamoDB client only)'.padEnd(54)}${ms(baselineMs)}`,
     ];
     console.log(
-      `\nBundles (minified ESM, SDK included; import/invoke in a fresh process):\n${lines.join('\n')}\n`,
+      `\nBundles (minified ESM, SDK included; one cold import and one invocation each in a fresh process; ` +
+        `npm run bench measures imports properly):\n${lines.join('\n')}\n`,
     );
     const artifacts = join(PROJECT_ROOT, 'test', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
@@ -589,6 +602,13 @@ describe('Lambda bundles', () => {
         .filter((name) => stateless.functions.has(name))
         .sort(),
     ).toEqual([...stateless.functions.keys()].sort());
+  });
+
+  it('keeps every bundle within its size budget (test/bundles/budgets.ts)', () => {
+    const over = [...stateless.functions.keys()]
+      .map((name) => ({ name, bytes: statSync(bundleOf(name)).size, budget: bundleBudget(name) }))
+      .filter((b) => b.bytes > b.budget);
+    expect(over, 'bundles over budget (bytes)').toEqual([]);
   });
 
   it('bundles each function into one minified ESM file with the createRequire banner and a source map', () => {

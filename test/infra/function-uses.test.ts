@@ -47,7 +47,9 @@ describe('each function builds exactly the parts its uses list, which its grants
       const graph = graphs.get(name) ?? new Set();
       for (const [use, module] of Object.entries(PART_MODULES)) {
         const declared = Boolean(uses[use as keyof Uses]);
-        expect(graph.has(module), `${name}: ${module} bundled, but uses.${use} is ${declared}`).toBe(declared);
+        expect(graph.has(module), `${name}: ${module} bundled, but uses.${use} is ${declared}`).toBe(
+          declared,
+        );
       }
     }
   });

@@ -1,9 +1,20 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import * as z from '../../domain/zod.ts';
 import type { CredentialCommands } from '../../service/credential-commands.ts';
 import { credentialResult } from '../answers.ts';
 import { idempotencyWrapper } from '../idempotency.ts';
 import { type HttpBase, route } from '../route.ts';
-import { CreateBody } from '../schemas.ts';
+import { ConnectorId, Description, Fields, Name, Requirements } from '../schemas.ts';
+
+/** POST /credentials */
+export const CreateBody = z.strictObject({
+  connector: ConnectorId,
+  name: Name,
+  description: z.optional(Description),
+  fields: Fields,
+  requirements: z.optional(Requirements),
+  allowUnverified: z.optional(z.boolean()),
+});
 
 /** POST /credentials: check, then store; `Idempotency-Key` makes retries safe when a store is given. */
 export const makeCreateCredentialHandler = (

@@ -1,7 +1,11 @@
+import * as z from '../../domain/zod.ts';
 import type { CredentialReads } from '../../service/credential-reads.ts';
 import { checkView } from '../answers.ts';
 import { type HttpBase, json, route } from '../route.ts';
-import { CredentialId, PageQuery } from '../schemas.ts';
+import { CredentialId, Cursor, Limit } from '../schemas.ts';
+
+/** GET /credentials/{id}/checks query. */
+export const PageQuery = z.strictObject({ limit: Limit, cursor: Cursor });
 
 /** GET /credentials/{id}/checks: the check history, newest first. */
 export const makeListChecksHandler = (deps: HttpBase & { reads: CredentialReads }) =>
