@@ -141,6 +141,21 @@ const horizontalOverflow = () =>
     };
   });
 
+/** How often a text (or pattern) appears in what a locator shows. */
+async function occurrences(target: Locator, text: string | RegExp): Promise<number> {
+  const shown = await target.innerText();
+  if (typeof text === 'string') return shown.split(text).length - 1;
+  return [...shown.matchAll(new RegExp(text.source, 'g'))].length;
+}
+
+/** The Vendor facts of a report region, label to value. */
+async function factLabels(report: Locator): Promise<Record<string, string>> {
+  const list = report.locator('h4:text-is("Vendor") + dl');
+  const labels = await list.locator('dt').allTextContents();
+  const values = await list.locator('dd').allTextContents();
+  return Object.fromEntries(labels.map((label, i) => [label, values[i] ?? '']));
+}
+
 async function fillByKeyboard(...steps: Array<string | { press: string }>) {
   for (const step of steps) {
     if (typeof step === 'string') await page.keyboard.type(step);
@@ -262,7 +277,13 @@ describe('the console', () => {
     expect(await dialog.getByText('Configuration > Integrations > API Key').count()).toBe(1);
     const region = dialog.getByRole('combobox', { name: /Region/ });
     expect(await region.inputValue()).toBe('com');
-    expect(await region.locator('option').allTextContents()).toEqual(['com', 'us']);
+    // People know the region by the address they sign in at; the API value stays `com` / `us`.
+    expect(await region.locator('option').allTextContents()).toEqual([
+      'International (app.precoro.com)',
+      'United States (app.precoro.us)',
+    ]);
+    await region.selectOption({ label: 'United States (app.precoro.us)' });
+    expect(await region.inputValue()).toBe('us');
     expect(
       await dialog
         .getByRole('textbox', { name: 'API URL (advanced) (optional)', exact: true })
@@ -303,7 +324,10 @@ describe('the console', () => {
     const refused = dialog.getByRole('region', { name: /Test result/ });
     expect(await refused.textContent()).toMatch(/Invalid/);
     expect(await refused.getByText('What to fix:').textContent()).toMatch(/API key/);
-    expect(await dialog.locator('[role=status]').textContent()).toMatch(/^Test result: Invalid\./);
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Test result: Invalid.');
+    // The reason is said once, at the field it blames (which names it to a screen reader too).
+    expect(await occurrences(dialog, /Dolibarr refused the API key/)).toBe(1);
+    expect(await apiKey.evaluate((el) => el.getAttribute('aria-describedby'))).toMatch(/-error\b/);
 
     await fillByKeyboard({ press: 'ControlOrMeta+a' }, DOLIBARR_KEYS.admin);
     await dialog.getByRole('button', { name: 'Test' }).focus();
@@ -313,7 +337,11 @@ describe('the console', () => {
     expect(await apiKey.getAttribute('aria-invalid')).toBeNull();
     const text = (await report.textContent()) ?? '';
     expect(text).toMatch(/Loginadmin/);
-    expect(text).toMatch(/Version20\.0\.2/);
+    expect(await factLabels(report)).toEqual({
+      Product: 'Dolibarr',
+      'Dolibarr version': '20.0.2',
+      'Locked for maintenance': 'No',
+    });
     expect(text).toMatch(/admin_credential/);
     const permissions = report.getByRole('table');
     expect(await permissions.getByRole('row').count()).toBeGreaterThan(1);
@@ -331,14 +359,25 @@ describe('the console', () => {
 
     await dialog.getByRole('button', { name: 'Save' }).focus();
     await page.keyboard.press('Enter');
+    // After Save the dialog shows what the check learned, until Done.
+    const saved = dialog.getByRole('region', { name: 'Valid Saved “ERP”' });
+    await saved.waitFor();
+    await expect.poll(() => activeElement()).toMatchObject({ tag: 'h3', text: 'Valid Saved “ERP”' });
+    expect(await saved.textContent()).toMatch(/The API key works on Dolibarr 20\.0\.2 as admin\./);
+    expect(await saved.getByRole('table').getByRole('row').count()).toBeGreaterThan(1);
+    await expect.poll(() => announcer().textContent()).toMatch(/Saved “ERP”: Valid\./);
+    await shot('add-dialog-saved');
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     const erp = card('ERP');
     await erp.waitFor();
     expect(await erp.locator('.badge').textContent()).toBe('Valid');
     expect(await erp.textContent()).toMatch(/Last checkValid, /);
     expect(await erp.textContent()).toMatch(/Next check.*\(in [5-7] hours\)/);
+    // Who it acts as and what to look at, on the card itself.
+    expect(await erp.textContent()).toMatch(/Acts asadmin \(SuperAdmin\), administrator/);
+    expect(await erp.textContent()).toMatch(/Warnings.*Dolibarr administrator.*plain http/);
     await expect.poll(() => activeElement()).toMatchObject({ tag: 'h3', text: 'ERP' });
-    await expect.poll(() => announcer().textContent()).toMatch(/Saved “ERP”: Valid\./);
   });
 
   it('refuses to save an invalid credential and shows why, then Escape returns focus to the opener', async () => {
@@ -347,14 +386,20 @@ describe('the console', () => {
     await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Wrong key');
     await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(dol.url);
     await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill('still-not-the-key');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/credentials') && r.status() === 422);
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const { report: refusal } = (await (await answer).json()) as { report: { message: string } };
     const report = dialog.getByRole('region', { name: /Why it was not saved/ });
     await report.waitFor();
     expect(await report.locator('.badge').textContent()).toBe('Invalid');
-    expect(await dialog.getByRole('alert').textContent()).toMatch(/refused|rejected|invalid/i);
-    expect(
-      await dialog.getByRole('textbox', { name: 'API key', exact: true }).getAttribute('aria-invalid'),
-    ).toBe('true');
+    const apiKey = dialog.getByRole('textbox', { name: 'API key', exact: true });
+    expect(await apiKey.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.locator('.field .error:not([hidden])').textContent()).toBe(refusal.message);
+    // Each message once, and no stray "null": the status says the outcome, the field says why.
+    expect(await occurrences(dialog, refusal.message)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Not saved.');
+    expect(await dialog.getByText(/^Reference: /).count()).toBe(1);
     await shot('refused-save');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
@@ -368,7 +413,9 @@ describe('the console', () => {
     await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Unreachable ERP');
     await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(UNREACHABLE_URL);
     await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill(DOLIBARR_KEYS.admin);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/credentials') && r.status() === 503);
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const { report: inconclusive } = (await (await answer).json()) as { report: { message: string } };
     const anyway = dialog.getByRole('button', { name: 'Save anyway' });
     await anyway.waitFor();
     expect(
@@ -377,7 +424,11 @@ describe('the console', () => {
         .locator('.badge')
         .textContent(),
     ).toBe('Inconclusive');
+    expect(await occurrences(dialog, inconclusive.message)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
     await anyway.click();
+    await dialog.getByRole('region', { name: /Saved “Unreachable ERP”/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await card('Unreachable ERP').locator('.badge').textContent()).toBe('Unverified');
   });
@@ -393,6 +444,26 @@ describe('the console', () => {
       .getByRole('textbox', { name: 'API key or password', exact: true })
       .fill(ODOO_SECRETS['<KEY:ADMIN>'] ?? '');
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const saved = dialog.getByRole('region', { name: /Saved “Odoo purchasing”/ });
+    await saved.waitFor();
+    // Vendor facts in words, never the probe's internal keys (serie, major, transport, portalUser).
+    expect(await factLabels(saved)).toEqual({
+      Product: 'Odoo',
+      'Odoo version': '19.0',
+      'Release series': '19.0',
+      'Major version': '19',
+      Edition: 'Community',
+      'API used': 'JSON-2 API (API key)',
+      'Portal (external) user': 'No',
+    });
+    // Each call named by what it asked: the JSON-2 URLs of read and write access are the same.
+    await saved.locator('summary', { hasText: 'Calls made to the vendor' }).click();
+    const labels = await saved.locator('.probes .probe__label').allTextContents();
+    expect(labels).toContain('check_access_rights purchase.order write');
+    expect(labels).toContain('check_access_rights purchase.order read');
+    expect(new Set(labels).size).toBe(labels.length);
+    await shot('odoo-saved-report', dialog);
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await card('Odoo purchasing').locator('.badge').textContent()).toBe('Valid');
     await shot('desktop-list');
@@ -466,9 +537,19 @@ describe('the console', () => {
     expect(await refused.locator('.badge').textContent()).toBe('Invalid');
     expect(await input.getAttribute('aria-invalid')).toBe('true');
     await expect.poll(() => activeElement()).toMatchObject({ name: 'apiKey' });
+    expect(await occurrences(dialog, /Dolibarr refused the API key/)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
+    expect(await dialog.locator('[role=status]').textContent()).toBe(
+      'Not rotated: the current secret stays in use.',
+    );
 
     await fillByKeyboard({ press: 'ControlOrMeta+a' }, NEW_ADMIN_KEY, { press: 'Enter' });
+    const rotated = dialog.getByRole('region', { name: /Rotated: the new value works/ });
+    await rotated.waitFor();
+    expect(await rotated.locator('.badge').textContent()).toBe('Valid');
+    await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Rotate secret ERP (production)' });
     await expect.poll(() => announcer().textContent()).toMatch(/^Rotated the secret of “ERP \(production\)”/);
     expect(await erp.locator('.badge').textContent()).toBe('Valid');
   });
