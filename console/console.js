@@ -617,6 +617,13 @@ function requirementsField(requirements) {
 // ---------------------------------------------------------------------------------------------------------
 // The report (DESIGN.md section 3)
 
+/** The operator's settings a message names (`EGRESS_ALLOW=10.0.0.5/32`, `--egress-allow ...`), to set as code. */
+const SETTING = /(EGRESS_ALLOW=(?:<its CIDR>|[\w.:/]+)|--egress-allow (?:<its CIDR>|[\w.:/]+))/;
+
+/** A message as text, with the settings it names set as code so they read (and copy) as typed. */
+const messageNodes = (text) =>
+  text.split(SETTING).map((part, i) => (i % 2 === 1 ? h('code', { text: part }) : part));
+
 /** How a probe is named in the list: what it asked (its description, else the step's name). */
 const probeLabel = (probe) => probe.description ?? probe.name ?? `${probe.method} ${probe.url}`;
 
@@ -646,7 +653,7 @@ function reportView(report, { title, connector, onFix, level = 3, showMessage = 
     'section',
     { class: `report report--${attention ? 'attention' : report.verdict}`, 'aria-labelledby': titleId },
     h(heading, { id: titleId, tabindex: '-1' }, verdictBadge(report), ' ', title),
-    showMessage ? h('p', { class: 'report__message', text: report.message }) : null,
+    showMessage ? h('p', { class: 'report__message' }, messageNodes(report.message)) : null,
     fieldName
       ? h(
           'p',
@@ -875,7 +882,10 @@ function credentialForm(ui, { connector, intro, fields, actions, onSubmit }) {
       });
       fill(reportSlot, view, referenceNode(correlationId));
       if (entry) entry.input.focus();
-      else view.querySelector('[tabindex="-1"]')?.focus();
+      else {
+        view.querySelector('[tabindex="-1"]')?.focus({ preventScroll: true });
+        view.scrollIntoView({ block: 'start' });
+      }
     },
     /**
      * Shows a refused answer: the report of a refused (422) or inconclusive (503) check, with `refusedText` or
