@@ -677,6 +677,9 @@ describe('the console', () => {
     expect(await saveButton.isDisabled()).toBe(false);
 
     // Save shows the same progress, with Test disabled meanwhile.
+    const isSave = (r: { url(): string; method(): string }) =>
+      r.url().endsWith('/credentials') && r.method() === 'POST';
+    const firstSave = page.waitForRequest(isSave);
     await saveButton.click();
     await expect.poll(() => status.textContent()).toBe('Checking with the vendor, then saving…');
     expect(await testButton.isDisabled()).toBe(true);
@@ -684,8 +687,23 @@ describe('the console', () => {
     await dialog.getByRole('region', { name: /Why it was not saved/ }).waitFor({ timeout: SLOW_MS + 5_000 });
     expect(await testButton.isDisabled()).toBe(false);
     expect(await timer.count()).toBe(0);
+
+    // Saving the same again (as after a cancelled save) reuses the Idempotency-Key: never stored twice.
+    const secondSave = page.waitForRequest(isSave);
+    await saveButton.click();
+    const key = (await firstSave).headers()['idempotency-key'];
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect((await secondSave).headers()['idempotency-key']).toBe(key);
+    await dialog.getByRole('button', { name: 'Cancel check' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/^Stopped waiting\. The server may still finish/);
+
+    // Closing the dialog abandons its request too.
+    const abandoned = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/validations'));
+    await testButton.click();
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Cancel check' });
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    expect((await abandoned).failure()?.errorText).toMatch(/ABORTED/);
   });
 
   it('shows a running re-check on its card, with the seconds counting and a Cancel that aborts it', async () => {
