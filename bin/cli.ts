@@ -109,7 +109,9 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await client.close();
   }
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  io.stdout.write(
+    values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, check.connector.vendorFacts),
+  );
   return EXIT[report.verdict];
 }
 

@@ -1,9 +1,16 @@
+import type { VendorFactSpec } from '../shared/connectors/types.ts';
 import type { Report } from '../shared/domain/report.ts';
 
 const yesNo = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
 
-/** A report as a few readable lines for a terminal (the `--json` output is the report itself). */
-export function formatReport(report: Report): string {
+/**
+ * A report as a few readable lines for a terminal (the `--json` output is the report itself); `vendorFacts`
+ * (the connector's) names what was learned about the vendor in words instead of keys.
+ */
+export function formatReport(
+  report: Report,
+  vendorFacts: Readonly<Record<string, VendorFactSpec>> = {},
+): string {
   const lines: string[] = [];
   const head = report.verdict.toUpperCase() + (report.reason ? ` (${report.reason})` : '');
   lines.push(`${head}  ${report.message}`);
@@ -23,7 +30,13 @@ export function formatReport(report: Report): string {
     lines.push(`  Identity      ${parts.join(', ')}`);
   }
   const vendor = Object.entries(report.vendor).filter(([, v]) => v !== null);
-  if (vendor.length > 0) lines.push(`  Vendor        ${vendor.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const fact = ([key, value]: [string, unknown]) => {
+    const spec = vendorFacts[key];
+    const shown =
+      typeof value === 'boolean' ? (value ? 'yes' : 'no') : (spec?.values?.[String(value)] ?? String(value));
+    return `${spec?.label ?? key} ${shown}`;
+  };
+  if (vendor.length > 0) lines.push(`  Vendor        ${vendor.map(fact).join(', ')}`);
   if (report.permissions.length > 0) {
     lines.push('  Permissions');
     for (const p of report.permissions)
@@ -36,7 +49,7 @@ export function formatReport(report: Report): string {
   lines.push(`  Calls (${report.durationMs} ms)`);
   for (const p of report.probes) {
     lines.push(
-      `    ${p.method} ${p.url} -> ${p.status ?? p.outcome} (${p.ms} ms${p.outcome === 'cached' ? ', cached' : ''})`,
+      `    ${p.method} ${p.url}${p.description ? ` [${p.description}]` : ''} -> ${p.status ?? p.outcome} (${p.ms} ms${p.outcome === 'cached' ? ', cached' : ''})`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -11,6 +11,8 @@ const state = {
   connectors: [],
   credentials: [],
   nextCursor: null,
+  /** Re-checks in flight, by credential id: `{ controller, since }`, so a re-rendered card still shows them. */
+  rechecks: new Map(),
 };
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +41,13 @@ function appendAll(el, children) {
   }
 }
 
+/** Replaces an element's children; unlike replaceChildren, a null or false child is skipped, never "null". */
+function fill(el, ...children) {
+  el.replaceChildren();
+  appendAll(el, children);
+  return el;
+}
+
 let lastId = 0;
 const uid = (prefix) => `${prefix}-${++lastId}`;
 
@@ -64,6 +73,48 @@ async function busy(btn, work) {
     btn.removeAttribute('aria-disabled');
     btn.classList.remove('is-busy');
   }
+}
+
+/** How long a request has been running, for people: "3 s elapsed". */
+const elapsedText = (since) => `${Math.max(0, Math.floor((Date.now() - since) / 1000))} s elapsed`;
+let ticker = null;
+
+/**
+ * A counter of the seconds since `since` (a role=timer, so it is not announced every second). One interval
+ * updates every counter on the page and stops when none is left.
+ */
+function elapsedCounter(since) {
+  const counter = h(
+    'span',
+    { class: 'elapsed', role: 'timer', 'data-since': String(since) },
+    elapsedText(since),
+  );
+  ticker ??= setInterval(() => {
+    const counters = document.querySelectorAll('.elapsed[data-since]');
+    if (counters.length === 0) {
+      clearInterval(ticker);
+      ticker = null;
+    }
+    for (const el of counters) el.textContent = elapsedText(Number(el.dataset.since));
+  }, 250);
+  return counter;
+}
+
+/**
+ * A running request: a spinner, the elapsed seconds and a "Cancel check" button that aborts it (`name`
+ * completes its accessible name, `attrs` are extra attributes of the button).
+ */
+function progressNodes(since, onCancel, { name, attrs = {} } = {}) {
+  return [
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    elapsedCounter(since),
+    button(['Cancel check', name ? hidden(` ${name}`) : null], {
+      variant: 'small',
+      'data-action': 'cancel-check',
+      ...attrs,
+      onclick: onCancel,
+    }),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -100,7 +151,7 @@ const REASONS = {
   plan_not_allowed: 'The plan does not include the API',
   ip_not_allowed: 'This IP address is not allowed',
   not_the_vendor: 'The address is not the expected system',
-  blocked_destination: 'The destination is not allowed',
+  blocked_destination: "This server's egress policy does not let credval call that address",
   tls_error: 'TLS (certificate) error',
   timeout: 'The vendor did not answer in time',
   endpoint_unreachable: 'The vendor could not be reached',
@@ -118,6 +169,54 @@ const TRIGGERS = {
 };
 
 const badge = (kind, labels) => h('span', { class: `badge badge--${kind}`, text: labels[kind] ?? kind });
+
+/**
+ * Warnings that mean a valid credential may not do its job (it reads nothing, it is a portal user, the
+ * instance is locked, the key is about to expire): such a credential is shown amber, not green. The others
+ * (an administrator key, plain http, a normalised URL) are advice and leave it green.
+ */
+const ATTENTION_WARNINGS = new Set(['no_read_access', 'portal_user', 'instance_locked', 'key_expiring']);
+const needsAttention = (report) =>
+  report?.verdict === 'valid' && (report.warnings ?? []).some((w) => ATTENTION_WARNINGS.has(w.code));
+const ATTENTION_LABEL = 'Valid, needs attention';
+
+/** The verdict badge of a report, amber for a valid one that needs attention. */
+const verdictBadge = (report) =>
+  needsAttention(report)
+    ? h('span', { class: 'badge badge--attention', text: ATTENTION_LABEL })
+    : badge(report.verdict, VERDICTS);
+
+/** The status badge of a credential, amber for a valid one whose last check needs attention. */
+const statusBadge = (credential) =>
+  credential.status === 'valid' && needsAttention(credential.lastCheck)
+    ? h('span', { class: 'badge badge--attention', text: ATTENTION_LABEL })
+    : badge(credential.status, STATUSES);
+
+/** What a report's verdict is called in one word or three. */
+const verdictText = (report) => (needsAttention(report) ? ATTENTION_LABEL : VERDICTS[report.verdict]);
+
+/** A vendor fact in words: the connector's label for the key, and for a coded value. */
+function vendorFact(connector, key, value) {
+  const spec = connector?.vendorFacts?.[key];
+  return {
+    label: spec?.label ?? humanize(key),
+    value: typeof value === 'boolean' ? value : (spec?.values?.[String(value)] ?? String(value)),
+  };
+}
+
+/** Who a credential acts as, in one line: "admin (SuperAdmin), administrator". */
+function identityLine(identity) {
+  if (!identity) return null;
+  const who =
+    identity.login ?? identity.email ?? (identity.userId !== null ? `user ${identity.userId}` : null);
+  if (!who && !identity.name) return null;
+  const parts = [
+    `${who ?? identity.name}${who && identity.name && identity.name !== who ? ` (${identity.name})` : ''}`,
+  ];
+  if (identity.company) parts.push(identity.company);
+  if (identity.admin === true) parts.push('administrator');
+  return parts.join(', ');
+}
 
 /** `accessLocked` → "Access locked". */
 const humanize = (key) => {
@@ -147,9 +246,21 @@ class ApiError extends Error {
   }
 }
 
-/** One API call. Answers `{ status, ok, data, etag }`; a 401 signs out, a network failure throws. */
-async function api(method, path, { body, headers = {} } = {}) {
+/** The person cancelled the request (its AbortSignal fired); the server may still finish it. */
+class CancelledError extends Error {
+  constructor() {
+    super('Cancelled.');
+    this.cancelled = true;
+  }
+}
+
+/**
+ * One API call. Answers `{ status, ok, data, etag }`; a 401 signs out, a network failure throws, and so does
+ * `signal` when it aborts the call (CancelledError).
+ */
+async function api(method, path, { body, headers = {}, signal } = {}) {
   let response;
+  let text;
   try {
     response = await fetch(new URL(path, API_BASE), {
       method,
@@ -161,13 +272,15 @@ async function api(method, path, { body, headers = {} } = {}) {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       cache: 'no-store',
+      signal,
     });
+    text = await response.text();
   } catch {
+    if (signal?.aborted) throw new CancelledError();
     throw new ApiError(0, {
       detail: 'The credval API cannot be reached. Check that the server is running, then try again.',
     });
   }
-  const text = await response.text();
   let data = null;
   if (text) {
     try {
@@ -210,16 +323,32 @@ function announce(text) {
   }, 50);
 }
 
-/** The problem+json of a refusal: its `detail`, each input issue, and the correlation id to quote. */
-function problemNodes(problem, connector) {
+/** The correlation id of an answer, to quote when reporting a problem. */
+const referenceNode = (correlationId) =>
+  correlationId
+    ? h('p', { class: 'muted reference' }, 'Reference: ', h('code', { text: correlationId }))
+    : null;
+
+/**
+ * The problem+json of a refusal, each message once: the input issues not already shown at their fields
+ * (`shown`), else the `detail` (which only joins the issues when there are any), and the correlation id.
+ */
+function problemNodes(problem, connector, shown = new Set()) {
   const issues = Array.isArray(problem?.issues) ? problem.issues : [];
+  const rest = issues.filter((issue) => !shown.has(issue));
+  const count = issues.length - rest.length;
   return [
-    h('p', { text: problem?.detail ?? 'The request failed.' }),
-    issues.length > 0
+    issues.length === 0 ? h('p', { text: problem?.detail ?? 'The request failed.' }) : null,
+    count > 0
+      ? h('p', {
+          text: `${count === 1 ? 'One field needs' : `${count} fields need`} fixing: see the marked field${count === 1 ? '' : 's'}.`,
+        })
+      : null,
+    rest.length > 0
       ? h(
           'ul',
           {},
-          issues.map((issue) =>
+          rest.map((issue) =>
             h(
               'li',
               {},
@@ -229,17 +358,15 @@ function problemNodes(problem, connector) {
           ),
         )
       : null,
-    problem?.correlationId
-      ? h('p', { class: 'muted' }, 'Reference: ', h('code', { text: problem.correlationId }))
-      : null,
+    referenceNode(problem?.correlationId),
   ];
 }
 
 function showError(error) {
   if (error instanceof ApiError && error.status === 401) return; // already back at sign-in
-  const region = $('alert');
-  region.replaceChildren(
-    ...problemNodes(error instanceof ApiError ? error.problem : { detail: String(error?.message ?? error) }),
+  fill(
+    $('alert'),
+    problemNodes(error instanceof ApiError ? error.problem : { detail: String(error?.message ?? error) }),
     button('Dismiss', { variant: 'small', onclick: clearError }),
   );
 }
@@ -308,6 +435,10 @@ function openDialog({ title, size = '', role, onClose }) {
       if (target) restoreFocus = () => target()?.focus();
       dialog.close();
     },
+    /** However the dialog closes from now on (Done, Escape, ×), focus goes to `target`, not the opener. */
+    returnFocusTo(target) {
+      restoreFocus = () => target()?.focus();
+    },
   };
 }
 
@@ -359,12 +490,12 @@ function clearFieldError(entry) {
   else entry.input.removeAttribute('aria-describedby');
 }
 
-/** The input for one catalogue field: a select for enums, a password input for secrets. */
+/** The input for one catalogue field: a select for enums (showing the catalogue's option labels), a password input for secrets. */
 function controlFor(spec, value) {
   if (spec.format === 'enum' && Array.isArray(spec.enum)) {
     const selected = value ?? spec.default ?? '';
     const options = spec.enum.map((option) =>
-      h('option', { value: option, selected: option === selected }, option),
+      h('option', { value: option, selected: option === selected }, spec.enumLabels?.[option] ?? option),
     );
     if (!spec.required && spec.default === undefined)
       options.unshift(h('option', { value: '', selected: selected === '' }, '(none)'));
@@ -486,8 +617,21 @@ function requirementsField(requirements) {
 // ---------------------------------------------------------------------------------------------------------
 // The report (DESIGN.md section 3)
 
-/** The report: verdict, message, what to fix, identity, vendor, permissions, warnings, probes (collapsed). */
-function reportView(report, { title, connector, onFix, level = 3 }) {
+/** The operator's settings a message names (`EGRESS_ALLOW=10.0.0.5/32`, `--egress-allow ...`), to set as code. */
+const SETTING = /(EGRESS_ALLOW=(?:<its CIDR>|[\w.:/]+)|--egress-allow (?:<its CIDR>|[\w.:/]+))/;
+
+/** A message as text, with the settings it names set as code so they read (and copy) as typed. */
+const messageNodes = (text) =>
+  text.split(SETTING).map((part, i) => (i % 2 === 1 ? h('code', { text: part }) : part));
+
+/** How a probe is named in the list: what it asked (its description, else the step's name). */
+const probeLabel = (probe) => probe.description ?? probe.name ?? `${probe.method} ${probe.url}`;
+
+/**
+ * The report: verdict, message, what to fix, identity, vendor, permissions, warnings, probes (collapsed).
+ * `showMessage: false` leaves the message out where it is already shown (at the field it blames).
+ */
+function reportView(report, { title, connector, onFix, level = 3, showMessage = true }) {
   const titleId = uid('report');
   const heading = `h${level}`;
   const sub = `h${Math.min(level + 1, 6)}`;
@@ -500,13 +644,16 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
         ['Company', report.identity.company],
       ].filter(([, v]) => v !== null && v !== undefined && v !== '')
     : [];
-  const vendor = Object.entries(report.vendor ?? {}).filter(([, v]) => v !== null && v !== '');
+  const vendor = Object.entries(report.vendor ?? {})
+    .filter(([, v]) => v !== null && v !== '')
+    .map(([k, v]) => vendorFact(connector, k, v));
   const fieldName = report.field ? report.field.replace(/^fields\./, '') : null;
+  const attention = needsAttention(report);
   return h(
     'section',
-    { class: `report report--${report.verdict}`, 'aria-labelledby': titleId },
-    h(heading, { id: titleId, tabindex: '-1' }, badge(report.verdict, VERDICTS), ' ', title),
-    h('p', { class: 'report__message', text: report.message }),
+    { class: `report report--${attention ? 'attention' : report.verdict}`, 'aria-labelledby': titleId },
+    h(heading, { id: titleId, tabindex: '-1' }, verdictBadge(report), ' ', title),
+    showMessage ? h('p', { class: 'report__message' }, messageNodes(report.message)) : null,
     fieldName
       ? h(
           'p',
@@ -531,6 +678,24 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
           '.',
         )
       : null,
+    report.warnings.length > 0
+      ? [
+          h(sub, { text: `Warnings (${report.warnings.length})` }),
+          h(
+            'ul',
+            { class: 'warnings' },
+            report.warnings.map((w) =>
+              h(
+                'li',
+                { class: ATTENTION_WARNINGS.has(w.code) ? 'warning--attention' : null },
+                w.message,
+                ' ',
+                h('code', { text: w.code }),
+              ),
+            ),
+          ),
+        ]
+      : null,
     report.identity
       ? [
           h(sub, { text: 'Identity' }),
@@ -549,9 +714,9 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
           h(
             'dl',
             { class: 'facts' },
-            vendor.map(([k, v]) => [
-              h('dt', { text: humanize(k) }),
-              h('dd', {}, typeof v === 'boolean' ? yesNo(v, false) : String(v)),
+            vendor.map(({ label, value }) => [
+              h('dt', { text: label }),
+              h('dd', {}, typeof value === 'boolean' ? yesNo(value, false) : value),
             ]),
           ),
         ]
@@ -591,16 +756,6 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
           ),
         ]
       : null,
-    report.warnings.length > 0
-      ? [
-          h(sub, { text: `Warnings (${report.warnings.length})` }),
-          h(
-            'ul',
-            { class: 'warnings' },
-            report.warnings.map((w) => h('li', {}, w.message, ' ', h('code', { text: w.code }))),
-          ),
-        ]
-      : null,
     report.probes.length > 0
       ? h(
           'details',
@@ -613,8 +768,10 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
               h(
                 'li',
                 {},
-                h('code', { text: `${p.method} ${p.url}` }),
+                h('span', { class: 'probe__label', text: probeLabel(p) }),
                 ` → ${p.status ?? 'no answer'} · ${Math.round(p.ms)} ms · ${p.outcome}`,
+                h('br'),
+                h('code', { class: 'probe__url', text: `${p.method} ${p.url}` }),
               ),
             ),
           ),
@@ -633,15 +790,23 @@ function reportView(report, { title, connector, onFix, level = 3 }) {
 // ---------------------------------------------------------------------------------------------------------
 // A credential form in a dialog (add, edit, rotate share it)
 
+const CONFLICT_CODES = new Set(['conflict', 'version_conflict', 'precondition_failed']);
+const CONFLICT_NOTE =
+  'Someone changed this credential since you opened it (a check or another user). Close this dialog and open it again to see the latest version.';
+
 /**
- * Builds the form scaffolding inside a dialog: the fields given, a problem area (role=alert), the action
- * buttons, a status line (role=status) and the report slot. Returns helpers to show outcomes.
+ * Builds the form scaffolding inside a dialog: the fields given, a problem area (role=alert), the report slot
+ * and a footer with a status line (role=status), the progress of a running request and the action buttons.
+ * The helpers run one request at a time and show its outcome with each message once: a report's message at
+ * the field it blames (else in the report), a problem's issues at their fields (else in the problem area).
  */
 function credentialForm(ui, { connector, intro, fields, actions, onSubmit }) {
   const problem = h('div', { class: 'problem', role: 'alert' });
   const status = h('p', { class: 'dialog-status', role: 'status' });
+  const progress = h('div', { class: 'progress', hidden: true });
   const reportSlot = h('div', {});
   const actionBar = h('div', { class: 'actions' }, actions);
+  let running = null;
   const form = h(
     'form',
     { novalidate: true },
@@ -655,56 +820,159 @@ function credentialForm(ui, { connector, intro, fields, actions, onSubmit }) {
     ),
     problem,
     reportSlot,
-    // The footer (status and buttons) stays in view while the fields and the report scroll above it.
-    h('div', { class: 'dialog__foot' }, status, actionBar),
+    // The footer (status, progress and buttons) stays in view while the fields and the report scroll above it.
+    h('div', { class: 'dialog__foot' }, status, progress, actionBar),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     onSubmit(event.submitter ?? null);
   });
+  // Closing the dialog abandons its request.
+  ui.dialog.addEventListener('close', () => running?.abort());
   ui.body.append(form);
-  return {
+
+  const helpers = {
     form,
     actionBar,
     clear(entries) {
       problem.replaceChildren();
+      reportSlot.replaceChildren();
       status.textContent = '';
       for (const entry of entries) clearFieldError(entry);
-    },
-    problem(problemBody) {
-      problem.replaceChildren(...problemNodes(problemBody, connector));
     },
     status(text) {
       status.textContent = text;
     },
-    /** Shows the report; the field it blames is marked invalid and focused (else the report heading). */
-    report(report, title, entries) {
-      reportSlot.replaceChildren();
-      if (!report) return;
-      const focusField = (key) => entries.get(key)?.input.focus();
-      reportSlot.append(reportView(report, { title, connector, onFix: focusField }));
-      const key = report.field?.replace(/^fields\./, '');
-      const entry = key ? entries.get(key) : undefined;
-      if (entry && report.verdict !== 'valid') {
-        setFieldError(entry, report.message);
-        entry.input.focus();
-      } else {
-        reportSlot.firstElementChild?.scrollIntoView({ block: 'start' });
-      }
+    /** Shows a problem+json; `shown` are the issues already marked at their fields. */
+    problem(problemBody, shown) {
+      fill(problem, problemNodes(problemBody, connector, shown));
     },
-    /** Marks the fields named in a 400's issues. */
+    /** Marks the fields named in a 400's issues and focuses the first; returns the issues it marked. */
     issues(problemBody, entries) {
+      const shown = new Set();
       let first = null;
       for (const issue of problemBody?.issues ?? []) {
         // `fields.apiKey`, `name`, `requirements.0.access`: the first segment names the input.
         const key = issue.field?.replace(/^fields\./, '').split('.')[0];
         const entry = key ? entries.get(key) : undefined;
         if (!entry) continue;
-        setFieldError(entry, issue.message);
+        setFieldError(
+          entry,
+          entry.error.hidden ? issue.message : `${entry.error.textContent} ${issue.message}`,
+        );
+        shown.add(issue);
         first ??= entry;
       }
       first?.input.focus();
+      return shown;
     },
+    /**
+     * Shows a report. When it blames a field, its message goes there (where the fix is) and the field gets the
+     * focus; otherwise the message is in the report and its heading gets the focus.
+     */
+    report(report, title, entries, { correlationId } = {}) {
+      const key = report.field?.replace(/^fields\./, '');
+      const entry = key && report.verdict !== 'valid' ? entries.get(key) : undefined;
+      if (entry) setFieldError(entry, report.message);
+      const view = reportView(report, {
+        title,
+        connector,
+        onFix: (name) => entries.get(name)?.input.focus(),
+        showMessage: !entry,
+      });
+      fill(reportSlot, view, referenceNode(correlationId));
+      if (entry) entry.input.focus();
+      else {
+        view.querySelector('[tabindex="-1"]')?.focus({ preventScroll: true });
+        view.scrollIntoView({ block: 'start' });
+      }
+    },
+    /**
+     * Shows a refused answer: the report of a refused (422) or inconclusive (503) check, with `refusedText` or
+     * `inconclusiveText` as the status, and `onInconclusive` for the latter; else the problem, its issues marked.
+     */
+    refused(answer, { targets, entries, title, refusedText, inconclusiveText, onInconclusive }) {
+      const data = answer.data ?? {};
+      if (data.report && (answer.status === 422 || answer.status === 503)) {
+        const inconclusive = answer.status === 503;
+        status.textContent = inconclusive ? inconclusiveText : refusedText;
+        helpers.report(data.report, inconclusive ? 'Check result' : title, entries, data);
+        if (inconclusive) onInconclusive?.();
+        return;
+      }
+      status.textContent = '';
+      const shown = answer.status === 400 ? helpers.issues(data, targets) : new Set();
+      helpers.problem(
+        CONFLICT_CODES.has(data.code) ? { ...data, detail: `${data.detail ?? ''} ${CONFLICT_NOTE}` } : data,
+        shown,
+      );
+    },
+    /** Shows why a request did not complete: cancelled by the person (`cancelledText`), or a failure. */
+    failed(error, cancelledText) {
+      if (error?.cancelled) {
+        status.textContent = cancelledText;
+        return;
+      }
+      status.textContent = '';
+      if (error?.status !== 401)
+        helpers.problem(error?.problem ?? { detail: String(error?.message ?? error) });
+    },
+    /**
+     * Runs `work(signal)` as the dialog's one request: the status says `label`, the other actions are disabled,
+     * a counter shows the seconds and "Cancel check" (focused) aborts it. Afterwards focus returns to `from`
+     * unless the outcome moved it.
+     */
+    async run(label, from, work) {
+      if (running) return;
+      const controller = new AbortController();
+      running = controller;
+      const locked = [...actionBar.querySelectorAll('button')].filter((b) => !b.dataset.keep && !b.disabled);
+      for (const b of locked) b.disabled = true;
+      status.textContent = label;
+      fill(
+        progress,
+        progressNodes(Date.now(), () => controller.abort()),
+      );
+      progress.hidden = false;
+      progress.querySelector('button')?.focus();
+      try {
+        await work(controller.signal);
+      } finally {
+        running = null;
+        const focusWasHere = progress.contains(document.activeElement);
+        progress.hidden = true;
+        progress.replaceChildren();
+        for (const b of locked) b.disabled = false;
+        if (ui.dialog.open && (focusWasHere || document.activeElement === document.body)) from?.focus();
+      }
+    },
+  };
+  return helpers;
+}
+
+/**
+ * After a save, the dialog shows what the check learned (the credential's last report) instead of closing
+ * on it: a "Done" button closes it, and focus then goes to `closeTo` (the credential's card).
+ */
+function showSaved(ui, { connector, credential, title, closeTo }) {
+  ui.returnFocusTo(closeTo);
+  const done = button('Done', { variant: 'primary', onclick: () => ui.close() });
+  const view = credential.lastCheck ? reportView(credential.lastCheck, { title, connector }) : null;
+  fill(
+    ui.body,
+    view ?? h('p', { text: title }),
+    h('div', { class: 'dialog__foot' }, h('div', { class: 'actions' }, done)),
+  );
+  (view?.querySelector('[tabindex="-1"]') ?? done).focus();
+}
+
+/** An Idempotency-Key per request body: the same body (a Save again after a cancel) reuses its key. */
+function idempotencyKeys() {
+  const keys = new Map();
+  return (body) => {
+    const text = JSON.stringify(body);
+    if (!keys.has(text)) keys.set(text, idempotencyKey());
+    return keys.get(text);
   };
 }
 
@@ -748,28 +1016,17 @@ function withLabels(entries) {
   return entries;
 }
 
-/** "Add credential": name, description, the connector's fields; Test (dry run) and Save. */
-/**
- * Shows why a save was refused: the named fields of a 400, the report of a refused (422) or inconclusive (503)
- * check, and for the latter the "Save anyway" button.
- */
-function showRefusedSave(
-  form,
-  answer,
-  { targets, entries, refused, refusedTitle, inconclusive, offerSaveAnyway },
-) {
-  if (answer.status === 400) form.issues(answer.data, targets);
-  const report = answer.data?.report;
-  if (answer.status === 422 && report) {
-    form.status(refused(report));
-    form.report(report, refusedTitle, entries);
-  } else if (answer.status === 503 && report) {
-    form.report(report, 'Check result', entries);
-    offerSaveAnyway();
-    form.status(inconclusive(report));
-  }
+/** The "Save anyway" button of an inconclusive check, added once before `before`. */
+function saveAnywayOffer(form, before, save) {
+  let saveAnyway = null;
+  return () => {
+    if (saveAnyway) return;
+    saveAnyway = button('Save anyway', { variant: 'primary', onclick: () => save(true, saveAnyway) });
+    form.actionBar.insertBefore(saveAnyway, before);
+  };
 }
 
+/** "Add credential": name, description, the connector's fields; Test (dry run) and Save. */
 function openAddDialog(connector) {
   const ui = openDialog({ title: `Add ${connector.label} credential` });
   const { name, description } = nameFields();
@@ -783,11 +1040,11 @@ function openAddDialog(connector) {
     ['description', description],
     ['requirements', requirements.entry],
   ]);
-  let saveAnyway = null;
+  const keyFor = idempotencyKeys();
 
-  const testButton = button('Test', { onclick: () => busy(testButton, test) });
+  const testButton = button('Test', { onclick: () => test() });
   const saveButton = button('Save', { type: 'submit', variant: 'primary' });
-  const cancelButton = button('Cancel', { onclick: () => ui.close() });
+  const cancelButton = button('Cancel', { 'data-keep': 'true', onclick: () => ui.close() });
 
   const form = credentialForm(ui, {
     connector,
@@ -799,8 +1056,9 @@ function openAddDialog(connector) {
       requirements.details,
     ],
     actions: [testButton, saveButton, cancelButton],
-    onSubmit: () => busy(saveButton, () => save(false)),
+    onSubmit: () => save(false, saveButton),
   });
+  const offerSaveAnyway = saveAnywayOffer(form, cancelButton, save);
 
   function readRequirements() {
     try {
@@ -812,33 +1070,28 @@ function openAddDialog(connector) {
     }
   }
 
-  async function test() {
+  function test() {
     form.clear(all());
     if (!checkRequired(entries.values())) return;
     const reqs = readRequirements();
     if (reqs === null) return;
-    form.status('Testing with the vendor…');
-    try {
-      const answer = await api('POST', 'validations', {
-        body: { connector: connector.id, fields: valuesOf(entries), requirements: reqs },
-      });
-      if (answer.status === 400) {
-        form.status('');
-        form.problem(answer.data);
-        form.issues(answer.data, targets);
-        return;
+    return form.run('Testing with the vendor…', testButton, async (signal) => {
+      try {
+        const answer = await api('POST', 'validations', {
+          body: { connector: connector.id, fields: valuesOf(entries), requirements: reqs },
+          signal,
+        });
+        if (!answer.ok) return form.refused(answer, { targets, entries });
+        const report = answer.data;
+        form.status(`Test result: ${verdictText(report)}.`);
+        form.report(report, 'Test result', entries);
+      } catch (error) {
+        form.failed(error, 'Test cancelled: nothing was stored.');
       }
-      ok(answer);
-      const report = answer.data;
-      form.status(`Test result: ${VERDICTS[report.verdict]}. ${report.message}`);
-      form.report(report, 'Test result', entries);
-    } catch (error) {
-      form.status('');
-      if (error.status !== 401) form.problem(error.problem);
-    }
+    });
   }
 
-  async function save(allowUnverified) {
+  function save(allowUnverified, from) {
     form.clear(all());
     const nameOk = checkRequired([name]);
     if (!checkRequired(entries.values()) || !nameOk) {
@@ -847,50 +1100,50 @@ function openAddDialog(connector) {
     }
     const reqs = readRequirements();
     if (reqs === null) return;
-    form.status(allowUnverified ? 'Saving without verification…' : 'Checking with the vendor, then saving…');
-    try {
-      const answer = await api('POST', 'credentials', {
-        headers: { 'idempotency-key': idempotencyKey() },
-        body: {
-          connector: connector.id,
-          name: name.input.value.trim(),
-          description: description.input.value.trim(),
-          fields: valuesOf(entries),
-          ...(reqs.length > 0 ? { requirements: reqs } : {}),
-          ...(allowUnverified ? { allowUnverified: true } : {}),
-        },
-      });
-      if (answer.status === 201) {
-        const credential = answer.data;
-        upsertCredential(credential);
-        ui.close(() => cardHeading(credential.id));
-        announce(
-          `Saved “${credential.name}”: ${STATUSES[credential.status]}. ${credential.lastCheck?.message ?? ''}`,
-        );
-        return;
-      }
-      form.status('');
-      form.problem(answer.data);
-      showRefusedSave(form, answer, {
-        targets,
-        entries,
-        refused: (report) => `Not saved: ${VERDICTS[report.verdict]}. ${report.message}`,
-        refusedTitle: 'Why it was not saved',
-        inconclusive: (report) =>
-          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores it as unverified; credval keeps re-checking it.`,
-        offerSaveAnyway: () => {
-          if (saveAnyway) return;
-          saveAnyway = button('Save anyway', {
-            variant: 'primary',
-            onclick: () => busy(saveAnyway, () => save(true)),
+    const body = {
+      connector: connector.id,
+      name: name.input.value.trim(),
+      description: description.input.value.trim(),
+      fields: valuesOf(entries),
+      ...(reqs.length > 0 ? { requirements: reqs } : {}),
+      ...(allowUnverified ? { allowUnverified: true } : {}),
+    };
+    const label = allowUnverified ? 'Saving without verification…' : 'Checking with the vendor, then saving…';
+    return form.run(label, from, async (signal) => {
+      try {
+        const answer = await api('POST', 'credentials', {
+          headers: { 'idempotency-key': keyFor(body) },
+          body,
+          signal,
+        });
+        if (answer.status === 201) {
+          const credential = answer.data;
+          upsertCredential(credential);
+          announce(`Saved “${credential.name}”: ${STATUSES[credential.status]}.`);
+          showSaved(ui, {
+            connector,
+            credential,
+            title: `Saved “${credential.name}”`,
+            closeTo: () => cardHeading(credential.id),
           });
-          form.actionBar.insertBefore(saveAnyway, cancelButton);
-        },
-      });
-    } catch (error) {
-      form.status('');
-      if (error.status !== 401) form.problem(error.problem);
-    }
+          return;
+        }
+        form.refused(answer, {
+          targets,
+          entries,
+          title: 'Why it was not saved',
+          refusedText: 'Not saved.',
+          inconclusiveText:
+            'Not saved yet: the check was inconclusive. “Save anyway” stores it as unverified; credval keeps re-checking it.',
+          onInconclusive: offerSaveAnyway,
+        });
+      } catch (error) {
+        form.failed(
+          error,
+          'Stopped waiting. The server may still finish the check and store the credential: Save again to see the outcome (it is never stored twice).',
+        );
+      }
+    });
   }
 
   ui.focus(name.input);
@@ -902,9 +1155,6 @@ async function fetchCredential(id) {
   upsertCredential(answer.data, { render: false });
   return { credential: answer.data, etag: answer.etag ?? `"${answer.data.version}"` };
 }
-
-const CONFLICT_NOTE =
-  'Someone changed this credential since you opened it (a check or another user). Close this dialog and open it again to see the latest version.';
 
 /** Edit: name, description and the non-secret fields; PATCH with If-Match. */
 async function openEditDialog(credential) {
@@ -932,9 +1182,8 @@ async function openEditDialog(credential) {
     ['description', description],
     ['requirements', requirements.entry],
   ]);
-  let saveAnyway = null;
   const saveButton = button('Save changes', { type: 'submit', variant: 'primary' });
-  const cancelButton = button('Cancel', { onclick: () => ui.close() });
+  const cancelButton = button('Cancel', { 'data-keep': 'true', onclick: () => ui.close() });
 
   const form = credentialForm(ui, {
     connector,
@@ -955,8 +1204,9 @@ async function openEditDialog(credential) {
       requirements.details,
     ],
     actions: [saveButton, cancelButton],
-    onSubmit: () => busy(saveButton, () => save(false)),
+    onSubmit: () => save(false, saveButton),
   });
+  const offerSaveAnyway = saveAnywayOffer(form, cancelButton, save);
 
   function changes() {
     const patch = {};
@@ -978,7 +1228,7 @@ async function openEditDialog(credential) {
     return patch;
   }
 
-  async function save(allowUnverified) {
+  function save(allowUnverified, from) {
     form.clear(all());
     if (!checkRequired([name, ...entries.values()])) return;
     let patch;
@@ -994,44 +1244,38 @@ async function openEditDialog(credential) {
       return;
     }
     const rechecks = patch.fields !== undefined || patch.requirements !== undefined;
-    form.status(rechecks ? 'Re-checking with the vendor, then saving…' : 'Saving…');
-    try {
-      const answer = await api('PATCH', `credentials/${encodeURIComponent(current.id)}`, {
-        headers: { 'if-match': fresh.etag },
-        body: { ...patch, ...(allowUnverified ? { allowUnverified: true } : {}) },
-      });
-      if (answer.ok) {
-        upsertCredential(answer.data);
-        ui.close(() => cardButton(current.id, 'edit'));
-        announce(`Saved changes to “${answer.data.name}”: ${STATUSES[answer.data.status]}.`);
-        return;
+    const label = rechecks ? 'Re-checking with the vendor, then saving…' : 'Saving…';
+    return form.run(label, from, async (signal) => {
+      try {
+        const answer = await api('PATCH', `credentials/${encodeURIComponent(current.id)}`, {
+          headers: { 'if-match': fresh.etag },
+          body: { ...patch, ...(allowUnverified ? { allowUnverified: true } : {}) },
+          signal,
+        });
+        if (answer.ok) {
+          upsertCredential(answer.data);
+          announce(`Saved changes to “${answer.data.name}”: ${STATUSES[answer.data.status]}.`);
+          const closeTo = () => cardButton(current.id, 'edit');
+          if (!rechecks) return ui.close(closeTo);
+          showSaved(ui, { connector, credential: answer.data, title: 'Saved: the re-check', closeTo });
+          return;
+        }
+        form.refused(answer, {
+          targets,
+          entries,
+          title: 'Why the change was not saved',
+          refusedText: 'Not saved: nothing changed.',
+          inconclusiveText:
+            'Not saved yet: the check was inconclusive. “Save anyway” stores the change as unverified.',
+          onInconclusive: offerSaveAnyway,
+        });
+      } catch (error) {
+        form.failed(
+          error,
+          'Stopped waiting. The server may still finish and save the change: open the credential again to see it.',
+        );
       }
-      form.status('');
-      form.problem(
-        answer.status === 412 || answer.status === 409
-          ? { ...answer.data, detail: `${answer.data?.detail ?? ''} ${CONFLICT_NOTE}` }
-          : answer.data,
-      );
-      showRefusedSave(form, answer, {
-        targets,
-        entries,
-        refused: (report) => `Not saved: ${report.message}`,
-        refusedTitle: 'Why the change was not saved',
-        inconclusive: (report) =>
-          `Not saved yet: the check was inconclusive. ${report.message} “Save anyway” stores the change as unverified.`,
-        offerSaveAnyway: () => {
-          if (saveAnyway) return;
-          saveAnyway = button('Save anyway', {
-            variant: 'primary',
-            onclick: () => busy(saveAnyway, () => save(true)),
-          });
-          form.actionBar.insertBefore(saveAnyway, cancelButton);
-        },
-      });
-    } catch (error) {
-      form.status('');
-      if (error.status !== 401) form.problem(error.problem);
-    }
+    });
   }
 
   ui.focus(name.input);
@@ -1065,41 +1309,46 @@ async function openRotateDialog(credential) {
       text: 'The new value is tested with the vendor first. The current one stays in use unless the new one is valid.',
     }),
     fields: blocks,
-    actions: [rotateButton, button('Cancel', { onclick: () => ui.close() })],
-    onSubmit: () => busy(rotateButton, rotate),
+    actions: [rotateButton, button('Cancel', { 'data-keep': 'true', onclick: () => ui.close() })],
+    onSubmit: () => rotate(),
   });
 
-  async function rotate() {
+  function rotate() {
     form.clear(entries.values());
     if (!checkRequired(entries.values())) return;
-    form.status('Testing the new value with the vendor…');
-    try {
-      const answer = await api('PATCH', `credentials/${encodeURIComponent(current.id)}`, {
-        headers: { 'if-match': fresh.etag },
-        body: { fields: valuesOf(entries) },
-      });
-      if (answer.ok) {
-        upsertCredential(answer.data);
-        ui.close(() => cardButton(current.id, 'rotate'));
-        announce(`Rotated the secret of “${answer.data.name}”: the new value works and is now in use.`);
-        return;
+    return form.run('Testing the new value with the vendor…', rotateButton, async (signal) => {
+      try {
+        const answer = await api('PATCH', `credentials/${encodeURIComponent(current.id)}`, {
+          headers: { 'if-match': fresh.etag },
+          body: { fields: valuesOf(entries) },
+          signal,
+        });
+        if (answer.ok) {
+          upsertCredential(answer.data);
+          announce(`Rotated the secret of “${answer.data.name}”: the new value works and is now in use.`);
+          showSaved(ui, {
+            connector,
+            credential: answer.data,
+            title: 'Rotated: the new value works and is now in use',
+            closeTo: () => cardButton(current.id, 'rotate'),
+          });
+          return;
+        }
+        form.refused(answer, {
+          targets: entries,
+          entries,
+          title: 'Why the new value was not used',
+          refusedText: 'Not rotated: the current secret stays in use.',
+          inconclusiveText:
+            'Not rotated: the new value could not be verified, so the current one stays in use.',
+        });
+      } catch (error) {
+        form.failed(
+          error,
+          'Stopped waiting. The server may still finish the rotation: open the credential again to see which secret is in use.',
+        );
       }
-      form.status('');
-      form.problem(
-        answer.status === 412 || answer.status === 409
-          ? { ...answer.data, detail: `${answer.data?.detail ?? ''} ${CONFLICT_NOTE}` }
-          : answer.data,
-      );
-      if (answer.status === 400) form.issues(answer.data, entries);
-      const report = answer.data?.report;
-      if (report) {
-        form.status(`Not rotated: the current secret stays in use. ${report.message}`);
-        form.report(report, 'Why the new value was not used', entries);
-      }
-    } catch (error) {
-      form.status('');
-      if (error.status !== 401) form.problem(error.problem);
-    }
+    });
   }
 
   ui.focus();
@@ -1122,7 +1371,7 @@ function confirmDelete(credential) {
           ui.close(() => $('credentials-title'));
           announce(`Deleted “${credential.name}”.`);
         } catch (error) {
-          if (error.status !== 401) problem.replaceChildren(...problemNodes(error.problem));
+          if (error.status !== 401) fill(problem, problemNodes(error.problem));
         }
       }),
   });
@@ -1177,7 +1426,7 @@ function openHistory(credential) {
             h(
               'td',
               {},
-              badge(check.report.verdict, VERDICTS),
+              verdictBadge(check.report),
               ' ',
               h(
                 'span',
@@ -1196,7 +1445,8 @@ function openHistory(credential) {
                   'Full report',
                   hidden(` of ${dateFormat.format(new Date(check.checkedAt))}`),
                 ),
-                reportView(check.report, { title: 'Report', connector, level: 3 }),
+                // The message is in the row above; the report adds everything else.
+                reportView(check.report, { title: 'Report', connector, level: 3, showMessage: false }),
               ),
             ),
           ),
@@ -1209,7 +1459,7 @@ function openHistory(credential) {
         count === 0 ? 'No check recorded yet.' : `${count} check${count === 1 ? '' : 's'} shown.`;
     } catch (error) {
       status.textContent = '';
-      if (error.status !== 401) problem.replaceChildren(...problemNodes(error.problem));
+      if (error.status !== 401) fill(problem, problemNodes(error.problem));
     }
   }
   more.addEventListener('click', () => busy(more, load));
@@ -1256,6 +1506,10 @@ function credentialCard(credential) {
   const connector = connectorOf(credential.connector);
   const titleId = `credential-${credential.id}`;
   const check = credential.lastCheck;
+  const running = state.rechecks.get(credential.id);
+  const attention = credential.status === 'valid' && needsAttention(check);
+  const who = identityLine(check?.identity);
+  const warnings = check?.warnings ?? [];
   const action = (label, name, onclick, variant = 'small') =>
     button([label, hidden(` ${credential.name}`)], {
       variant,
@@ -1263,7 +1517,17 @@ function credentialCard(credential) {
       'data-action': name,
       onclick,
     });
-  const recheck = action('Re-check', 'recheck', () => busy(recheck, () => recheckCredential(credential)));
+  const recheck = running
+    ? h(
+        'span',
+        { class: 'progress progress--inline' },
+        h('span', { class: 'progress__label', text: 'Re-checking…' }),
+        progressNodes(running.since, () => running.controller.abort(), {
+          name: credential.name,
+          attrs: { 'data-credential': credential.id },
+        }),
+      )
+    : action('Re-check', 'recheck', () => recheckCredential(credential));
   const edit = action('Edit', 'edit', () => busy(edit, () => openEditDialog(credential)));
   const hasSecret = connector?.fields.some((f) => f.secret);
   const rotate = hasSecret
@@ -1274,18 +1538,19 @@ function credentialCard(credential) {
     {},
     h(
       'article',
-      { class: `card card--${credential.status}`, 'aria-labelledby': titleId },
+      { class: `card card--${attention ? 'attention' : credential.status}`, 'aria-labelledby': titleId },
       h(
         'div',
         { class: 'card__head' },
         h('h3', { id: titleId, tabindex: '-1', text: credential.name }),
-        h('span', {}, hidden('Status: '), badge(credential.status, STATUSES)),
+        h('span', {}, hidden('Status: '), statusBadge(credential)),
       ),
       h('p', { class: 'card__connector', text: connector?.label ?? credential.connector }),
       credential.description ? h('p', { class: 'card__description', text: credential.description }) : null,
       h(
         'dl',
         { class: 'facts' },
+        who ? [h('dt', { text: 'Acts as' }), h('dd', { text: who })] : null,
         h('dt', { text: 'Last check' }),
         h(
           'dd',
@@ -1294,6 +1559,26 @@ function credentialCard(credential) {
           check ? h('br') : null,
           check ? h('span', { class: 'muted', text: check.message }) : null,
         ),
+        warnings.length > 0
+          ? [
+              h('dt', { text: 'Warnings' }),
+              h(
+                'dd',
+                {},
+                h(
+                  'ul',
+                  { class: 'warnings warnings--card' },
+                  warnings.map((w) =>
+                    h(
+                      'li',
+                      { class: ATTENTION_WARNINGS.has(w.code) ? 'warning--attention' : null },
+                      w.message,
+                    ),
+                  ),
+                ),
+              ),
+            ]
+          : null,
         h('dt', { text: 'Next check' }),
         h('dd', {}, timeNode(credential.nextCheckAt)),
       ),
@@ -1336,19 +1621,40 @@ async function loadCredentials({ more = false } = {}) {
   renderCredentials();
 }
 
+/**
+ * Re-checks a credential now. The card shows the seconds spent and a "Cancel check" that stops waiting (the
+ * server may still finish; Refresh shows the outcome). Focus follows the card's controls unless it moved away.
+ */
 async function recheckCredential(credential) {
+  if (state.rechecks.has(credential.id)) return;
+  const controller = new AbortController();
+  state.rechecks.set(credential.id, { controller, since: Date.now() });
+  renderCredentials();
+  cardButton(credential.id, 'cancel-check')?.focus();
   announce(`Re-checking “${credential.name}”…`);
+  const focusLost = () => !document.activeElement || document.activeElement === document.body;
   try {
-    const answer = ok(await api('POST', `credentials/${encodeURIComponent(credential.id)}/validate`));
+    const answer = ok(
+      await api('POST', `credentials/${encodeURIComponent(credential.id)}/validate`, {
+        signal: controller.signal,
+      }),
+    );
+    state.rechecks.delete(credential.id);
     upsertCredential(answer.data);
-    cardButton(credential.id, 'recheck')?.focus();
     const report = answer.data.lastCheck;
     announce(
-      `Re-checked “${answer.data.name}”: ${VERDICTS[report?.verdict] ?? ''}, status ${STATUSES[answer.data.status]}. ${report?.message ?? ''}`,
+      `Re-checked “${answer.data.name}”: ${report ? verdictText(report) : ''}, status ${STATUSES[answer.data.status]}. ${report?.message ?? ''}`,
     );
   } catch (error) {
-    failOnCard(error);
+    state.rechecks.delete(credential.id);
+    renderCredentials();
+    if (error?.cancelled)
+      announce(
+        `Stopped waiting for the re-check of “${credential.name}”. The server may still finish it: Refresh to see the outcome.`,
+      );
+    else failOnCard(error);
   }
+  if (focusLost()) cardButton(credential.id, 'recheck')?.focus();
 }
 
 function failOnCard(error) {
@@ -1368,6 +1674,8 @@ function signOut(message) {
   state.connectors = [];
   state.credentials = [];
   state.nextCursor = null;
+  for (const { controller } of state.rechecks.values()) controller.abort();
+  state.rechecks.clear();
   sessionStorage.removeItem(TOKEN_KEY);
   closeAllDialogs();
   clearError();

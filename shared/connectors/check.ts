@@ -3,7 +3,7 @@ import * as z from '../domain/zod.ts';
 import type { GuardedClient } from '../net/types.ts';
 import { failed } from './findings.ts';
 import { asFieldValues } from './normalize.ts';
-import { enforceRequirements } from './permissions.ts';
+import { enforceRequirements, readAccessWarnings } from './permissions.ts';
 import type { PrecoroLedger } from './precoro/request-ledger.ts';
 import { ProbeRecorder } from './probe-recorder.ts';
 import { CONNECTORS, findConnector } from './registry.ts';
@@ -133,7 +133,7 @@ export async function runCheck(check: PreparedCheck, deps: CheckDependencies): P
   }
   finding = enforceRequirements(finding, check.requirements);
 
-  const warnings = [...check.warnings, ...finding.warnings];
+  const warnings = [...check.warnings, ...finding.warnings, ...readAccessWarnings(finding)];
   const plainHttp = recorder.traces.some((t) => t.url.startsWith('http:') && t.status !== null);
   if (plainHttp && finding.verdict !== 'inconclusive') {
     warnings.push({

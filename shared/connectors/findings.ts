@@ -1,5 +1,6 @@
 import { DEFINITE_REASONS, type Reason, type Warning } from '../domain/report.ts';
 import type { OutboundResult } from '../net/types.ts';
+import { refusalAdvice } from './egress-advice.ts';
 import type { ProbeFinding } from './types.ts';
 
 type Answer = Extract<OutboundResult, { ok: true }>;
@@ -51,19 +52,10 @@ export function passed(
 export function networkFinding(failure: Failure, urlField: string | null, host: string): ProbeFinding {
   switch (failure.failure) {
     case 'blocked_destination':
-      return failed(
-        'blocked_destination',
-        `${host} is a private or reserved address that credval may not call.`,
-        {
-          field: urlField,
-          retryable: false,
-        },
-      );
-    case 'insecure_destination':
-      return failed('blocked_destination', `${host} is a public server: use an https:// URL.`, {
-        field: urlField,
-        retryable: false,
-      });
+    case 'insecure_destination': {
+      const advice = refusalAdvice(failure, urlField, host);
+      return failed('blocked_destination', advice.message, { field: advice.field, retryable: false });
+    }
     case 'invalid_url':
       return failed('invalid_input', 'The URL is not a usable http(s) address.', { field: urlField });
     case 'tls_error':

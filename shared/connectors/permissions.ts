@@ -1,4 +1,4 @@
-import type { Permission, Requirement } from '../domain/report.ts';
+import type { Permission, Requirement, Warning } from '../domain/report.ts';
 import { failed } from './findings.ts';
 import type { ProbeFinding } from './types.ts';
 
@@ -59,4 +59,22 @@ export function enforceRequirements(
     };
   }
   return finding;
+}
+
+/**
+ * A valid credential that may read none of the resources checked works for nothing an integration does with
+ * it: say so (`no_read_access`) instead of letting it pass as plainly valid. Rows that could not be determined
+ * (`null`) neither raise nor silence the warning, but at least one must be known to be refused.
+ */
+export function readAccessWarnings(finding: ProbeFinding): Warning[] {
+  if (finding.verdict !== 'valid') return [];
+  const rows = finding.permissions;
+  if (rows.some((p) => p.read === true) || !rows.some((p) => p.read === false)) return [];
+  const names = rows.filter((p) => p.read === false).map((p) => p.resource);
+  return [
+    {
+      code: 'no_read_access',
+      message: `The credential works but may read none of the resources checked (${names.join(', ')}): grant its user read rights, or it will see no data.`,
+    },
+  ];
 }

@@ -56,18 +56,21 @@ export class ProbeRecorder {
     return this.upgrade;
   }
 
-  /** Sends one request; `name` is what the trace calls the step (e.g. "status"). */
-  async send(name: string, request: OutboundRequest): Promise<OutboundResult> {
+  /**
+   * Sends one request; `name` is what the trace calls the step (e.g. "status"), `description` what the call
+   * asks where its URL does not say it (an RPC method and its arguments; never a secret).
+   */
+  async send(name: string, request: OutboundRequest, description?: string): Promise<OutboundResult> {
     const effective = this.applyUpgrade(request);
     const result = await this.client.request(effective);
-    this.record(name, effective, result);
+    this.record(name, effective, result, description);
     if (!this.upgrade && result.ok && result.status >= 300 && result.status < 400) {
       const target = sameHostHttpsTarget(effective.url, result.headers.location);
       if (target) {
         this.upgrade = { from: new URL(effective.url).origin, to: new URL(target).origin };
         const retried = { ...effective, url: target };
         const second = await this.client.request(retried);
-        this.record(name, retried, second);
+        this.record(name, retried, second, description);
         return second;
       }
     }
@@ -84,11 +87,17 @@ export class ProbeRecorder {
     return { ...request, url: this.upgrade.to + request.url.slice(this.upgrade.from.length) };
   }
 
-  private record(name: string, request: OutboundRequest, result: OutboundResult): void {
+  private record(
+    name: string,
+    request: OutboundRequest,
+    result: OutboundResult,
+    description: string | undefined,
+  ): void {
     this.traces.push({
       name,
       method: request.method,
       url: traceableUrl(request.url),
+      ...(description ? { description } : {}),
       status: result.ok ? result.status : null,
       ms: Math.round(result.ms),
       outcome: outcomeOf(result),

@@ -20,6 +20,7 @@ export interface CatalogueEntry {
   label: string;
   description: string;
   fields: Connector['fields'];
+  vendorFacts: Connector['vendorFacts'];
   jsonSchema: Record<string, unknown>;
 }
 
@@ -30,6 +31,7 @@ export function connectorCatalogue(): CatalogueEntry[] {
     label: c.label,
     description: c.description,
     fields: c.fields,
+    vendorFacts: c.vendorFacts,
     jsonSchema: fieldsJsonSchema(c.schema),
   }));
 }

@@ -14,8 +14,16 @@ export interface FieldSpec {
   required: boolean;
   format: 'url' | 'text' | 'email' | 'enum' | 'integer';
   enum?: readonly string[];
+  /** What a person sees for each enum value (the value itself is what the API takes). */
+  enumLabels?: Readonly<Record<string, string>>;
   default?: string;
   placeholder?: string;
+}
+
+/** How a form or a terminal names one key of `report.vendor`, and its coded values. */
+export interface VendorFactSpec {
+  label: string;
+  values?: Readonly<Record<string, string>>;
 }
 
 /** Field values after normalisation: every value a trimmed string. */
@@ -59,6 +67,8 @@ export interface Connector {
   fields: readonly FieldSpec[];
   /** Zod schema of the normalised fields: the source of the JSON Schema in the catalogue. */
   schema: z.ZodMiniType<FieldValues>;
+  /** Labels for what the probe reports under `report.vendor`, by key. */
+  vendorFacts: Readonly<Record<string, VendorFactSpec>>;
   /** Resources reported in `permissions` when a check names no requirements. */
   defaultResources: readonly string[];
   normalize(input: Record<string, unknown>): NormalizeResult;

@@ -35,6 +35,7 @@ export const DEFINITE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
   'invalid_input',
 ]);
 
+/** Warning codes: a valid credential that still needs a look (README, "The report"). */
 export const WarningCode = z.enum([
   'admin_credential',
   'portal_user',
@@ -44,6 +45,7 @@ export const WarningCode = z.enum([
   'key_expiring',
   'url_normalized',
   'identity_partial',
+  'no_read_access',
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
 
@@ -85,6 +87,11 @@ export const ProbeTrace = z.object({
   name: z.string(),
   method: z.string(),
   url: z.string(),
+  /**
+   * What the call asked, where the URL does not say it (an XML-RPC or JSON-2 method and its arguments, e.g.
+   * `check_access_rights purchase.order write`). Never a secret.
+   */
+  description: z.optional(z.string()),
   status: z.nullable(z.int()),
   ms: z.number().check(z.nonnegative()),
   outcome: ProbeOutcome,

@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   version_conflict: 409,
   precondition_failed: 412,
   credential_invalid: 422,
+  destination_not_allowed: 422,
   check_inconclusive: 503,
   storage_unavailable: 503,
 };

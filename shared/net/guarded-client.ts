@@ -29,6 +29,7 @@ class EgressRefusedError extends Error {
   constructor(
     readonly refused: 'blocked_destination' | 'insecure_destination',
     message: string,
+    readonly address: string,
   ) {
     super(message);
     this.name = 'EgressRefusedError';
@@ -44,7 +45,7 @@ class DeadlineError extends Error {
   }
 }
 
-type Failure = { failure: NetworkFailure; detail: string };
+type Failure = { failure: NetworkFailure; detail: string; refusedAddress?: string };
 
 /** Per-call bookkeeping that the undici diagnostics channels fill in. */
 interface CallState {
@@ -114,11 +115,12 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
   async function request(outbound: OutboundRequest): Promise<OutboundResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const fail = ({ failure, detail }: Failure): OutboundResult => ({
+    const fail = ({ failure, detail, refusedAddress }: Failure): OutboundResult => ({
       ok: false,
       failure,
       detail,
       ms: elapsed(),
+      ...(refusedAddress ? { refusedAddress } : {}),
     });
 
     const target = parseTarget(outbound.url);
@@ -132,7 +134,11 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
     if (literal) {
       const decision = decideDestination(hostname, scheme, allowList);
       if (!decision.allowed)
-        return fail({ failure: decision.refused, detail: `Refused ${display}: ${decision.reason}.` });
+        return fail({
+          failure: decision.refused,
+          detail: `Refused ${display}: ${decision.reason}.`,
+          refusedAddress: hostname,
+        });
     }
 
     const deadlineMs = durationOr(outbound.timeoutMs, timeoutMs);
@@ -227,7 +233,11 @@ export function createGuardedLookup(
       for (const { address } of addresses) {
         const decision = decideDestination(address, scheme, allowList);
         if (decision.allowed) continue;
-        const error = new EgressRefusedError(decision.refused, `Refused ${hostname}: ${decision.reason}.`);
+        const error = new EgressRefusedError(
+          decision.refused,
+          `Refused ${hostname}: ${decision.reason}.`,
+          address,
+        );
         if (
           !refusal ||
           (decision.refused === 'blocked_destination' && refusal.refused !== 'blocked_destination')
@@ -481,7 +491,8 @@ function isTlsCode(code: string): boolean {
 function describeError(error: unknown, display: string, connectTimeoutMs: number): Failure {
   const chain = errorChain(error);
   for (const item of chain) {
-    if (item instanceof EgressRefusedError) return { failure: item.refused, detail: item.message };
+    if (item instanceof EgressRefusedError)
+      return { failure: item.refused, detail: item.message, refusedAddress: item.address };
   }
   for (const item of chain) {
     // HTTPParserError carries no code when llhttp gives none (e.g. a reply that is not HTTP at all).

@@ -37,6 +37,8 @@ export type OutboundResult =
       /** A safe, human sentence: never a header, body or secret. */
       detail: string;
       ms: number;
+      /** The address the egress policy refused (blocked or insecure destinations), so a fix can name it. */
+      refusedAddress?: string;
     };
 
 /** The only way credval code talks to vendors (DESIGN.md section 4). Never throws for network trouble. */

@@ -8,9 +8,16 @@ export class CheckRejectedError extends ServiceError {
   }
 }
 
-/** Nobody could tell whether the credential works; nothing was stored unless the caller allowed it (503). */
+/**
+ * Nobody could tell whether the credential works; nothing was stored unless the caller allowed it (503,
+ * `check_inconclusive`). A destination the egress policy refuses is no passing trouble that a retry fixes but a
+ * configuration answer (422, `destination_not_allowed`), whose message names the fix (`EGRESS_ALLOW` or the URL).
+ */
 export class CheckInconclusiveError extends ServiceError {
   constructor(readonly report: Report) {
-    super('check_inconclusive', report.message);
+    super(
+      report.reason === 'blocked_destination' ? 'destination_not_allowed' : 'check_inconclusive',
+      report.message,
+    );
   }
 }

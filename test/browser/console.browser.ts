@@ -43,12 +43,16 @@ declare const sessionStorage: {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
 };
-declare function getComputedStyle(element: PageElement): { outlineStyle: string };
+declare function getComputedStyle(element: PageElement): { outlineStyle: string; borderLeftColor: string };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts');
 const TOKEN = 'console-browser-token-5d2e8a';
 const NEW_ADMIN_KEY = 'rotated-admin-key-0b7c4e19a2';
+/** How long the slow Dolibarr takes to refuse a key: long enough to watch the seconds count. */
+const SLOW_MS = 3000;
+/** A private address outside the server's EGRESS_ALLOW (127.0.0.0/8): refused before any connection. */
+const LAN_URL = 'http://10.255.0.7';
 /** A closed loopback port: the check cannot reach it, so the verdict is inconclusive. */
 const UNREACHABLE_URL = 'http://127.0.0.1:9';
 
@@ -56,6 +60,8 @@ let dataDir: string;
 let profileDir: string;
 let server: LocalServer;
 let dol: DolibarrSimulator;
+/** A Dolibarr that takes its time over a refused key (its real brute-force delay, made longer). */
+let slowDol: DolibarrSimulator;
 let odoo: OdooSimulator;
 let context: BrowserContext;
 let page: Page;
@@ -141,6 +147,21 @@ const horizontalOverflow = () =>
     };
   });
 
+/** How often a text (or pattern) appears in what a locator shows. */
+async function occurrences(target: Locator, text: string | RegExp): Promise<number> {
+  const shown = await target.innerText();
+  if (typeof text === 'string') return shown.split(text).length - 1;
+  return [...shown.matchAll(new RegExp(text.source, 'g'))].length;
+}
+
+/** The Vendor facts of a report region, label to value. */
+async function factLabels(report: Locator): Promise<Record<string, string>> {
+  const list = report.locator('h4:text-is("Vendor") + dl');
+  const labels = await list.locator('dt').allTextContents();
+  const values = await list.locator('dd').allTextContents();
+  return Object.fromEntries(labels.map((label, i) => [label, values[i] ?? '']));
+}
+
 async function fillByKeyboard(...steps: Array<string | { press: string }>) {
   for (const step of steps) {
     if (typeof step === 'string') await page.keyboard.type(step);
@@ -151,6 +172,7 @@ async function fillByKeyboard(...steps: Array<string | { press: string }>) {
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   dol = await startDolibarrSimulator(dolibarrRecordedConfig({ failureDelayMs: 10 }));
+  slowDol = await startDolibarrSimulator(dolibarrRecordedConfig({ failureDelayMs: SLOW_MS }));
   odoo = await startOdooSimulator(odooRecordedConfig('19.0'));
   dataDir = mkdtempSync(join(tmpdir(), 'credval-console-'));
   server = await startLocalServer(
@@ -197,6 +219,7 @@ afterAll(async () => {
   await context?.close();
   await server?.close();
   await dol?.close();
+  await slowDol?.close();
   await odoo?.close();
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -262,7 +285,13 @@ describe('the console', () => {
     expect(await dialog.getByText('Configuration > Integrations > API Key').count()).toBe(1);
     const region = dialog.getByRole('combobox', { name: /Region/ });
     expect(await region.inputValue()).toBe('com');
-    expect(await region.locator('option').allTextContents()).toEqual(['com', 'us']);
+    // People know the region by the address they sign in at; the API value stays `com` / `us`.
+    expect(await region.locator('option').allTextContents()).toEqual([
+      'International (app.precoro.com)',
+      'United States (app.precoro.us)',
+    ]);
+    await region.selectOption({ label: 'United States (app.precoro.us)' });
+    expect(await region.inputValue()).toBe('us');
     expect(
       await dialog
         .getByRole('textbox', { name: 'API URL (advanced) (optional)', exact: true })
@@ -303,7 +332,10 @@ describe('the console', () => {
     const refused = dialog.getByRole('region', { name: /Test result/ });
     expect(await refused.textContent()).toMatch(/Invalid/);
     expect(await refused.getByText('What to fix:').textContent()).toMatch(/API key/);
-    expect(await dialog.locator('[role=status]').textContent()).toMatch(/^Test result: Invalid\./);
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Test result: Invalid.');
+    // The reason is said once, at the field it blames (which names it to a screen reader too).
+    expect(await occurrences(dialog, /Dolibarr refused the API key/)).toBe(1);
+    expect(await apiKey.evaluate((el) => el.getAttribute('aria-describedby'))).toMatch(/-error\b/);
 
     await fillByKeyboard({ press: 'ControlOrMeta+a' }, DOLIBARR_KEYS.admin);
     await dialog.getByRole('button', { name: 'Test' }).focus();
@@ -313,7 +345,11 @@ describe('the console', () => {
     expect(await apiKey.getAttribute('aria-invalid')).toBeNull();
     const text = (await report.textContent()) ?? '';
     expect(text).toMatch(/Loginadmin/);
-    expect(text).toMatch(/Version20\.0\.2/);
+    expect(await factLabels(report)).toEqual({
+      Product: 'Dolibarr',
+      'Dolibarr version': '20.0.2',
+      'Locked for maintenance': 'No',
+    });
     expect(text).toMatch(/admin_credential/);
     const permissions = report.getByRole('table');
     expect(await permissions.getByRole('row').count()).toBeGreaterThan(1);
@@ -331,14 +367,25 @@ describe('the console', () => {
 
     await dialog.getByRole('button', { name: 'Save' }).focus();
     await page.keyboard.press('Enter');
+    // After Save the dialog shows what the check learned, until Done.
+    const saved = dialog.getByRole('region', { name: 'Valid Saved “ERP”' });
+    await saved.waitFor();
+    await expect.poll(() => activeElement()).toMatchObject({ tag: 'h3', text: 'Valid Saved “ERP”' });
+    expect(await saved.textContent()).toMatch(/The API key works on Dolibarr 20\.0\.2 as admin\./);
+    expect(await saved.getByRole('table').getByRole('row').count()).toBeGreaterThan(1);
+    await expect.poll(() => announcer().textContent()).toMatch(/Saved “ERP”: Valid\./);
+    await shot('add-dialog-saved');
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     const erp = card('ERP');
     await erp.waitFor();
     expect(await erp.locator('.badge').textContent()).toBe('Valid');
     expect(await erp.textContent()).toMatch(/Last checkValid, /);
     expect(await erp.textContent()).toMatch(/Next check.*\(in [5-7] hours\)/);
+    // Who it acts as and what to look at, on the card itself.
+    expect(await erp.textContent()).toMatch(/Acts asadmin \(SuperAdmin\), administrator/);
+    expect(await erp.textContent()).toMatch(/Warnings.*Dolibarr administrator.*plain http/);
     await expect.poll(() => activeElement()).toMatchObject({ tag: 'h3', text: 'ERP' });
-    await expect.poll(() => announcer().textContent()).toMatch(/Saved “ERP”: Valid\./);
   });
 
   it('refuses to save an invalid credential and shows why, then Escape returns focus to the opener', async () => {
@@ -347,14 +394,20 @@ describe('the console', () => {
     await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Wrong key');
     await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(dol.url);
     await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill('still-not-the-key');
+    const answer = page.waitForResponse((r) => r.url().endsWith('/credentials') && r.status() === 422);
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const { report: refusal } = (await (await answer).json()) as { report: { message: string } };
     const report = dialog.getByRole('region', { name: /Why it was not saved/ });
     await report.waitFor();
     expect(await report.locator('.badge').textContent()).toBe('Invalid');
-    expect(await dialog.getByRole('alert').textContent()).toMatch(/refused|rejected|invalid/i);
-    expect(
-      await dialog.getByRole('textbox', { name: 'API key', exact: true }).getAttribute('aria-invalid'),
-    ).toBe('true');
+    const apiKey = dialog.getByRole('textbox', { name: 'API key', exact: true });
+    expect(await apiKey.getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.locator('.field .error:not([hidden])').textContent()).toBe(refusal.message);
+    // Each message once, and no stray "null": the status says the outcome, the field says why.
+    expect(await occurrences(dialog, refusal.message)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Not saved.');
+    expect(await dialog.getByText(/^Reference: /).count()).toBe(1);
     await shot('refused-save');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
@@ -368,7 +421,9 @@ describe('the console', () => {
     await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Unreachable ERP');
     await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(UNREACHABLE_URL);
     await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill(DOLIBARR_KEYS.admin);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/credentials') && r.status() === 503);
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const { report: inconclusive } = (await (await answer).json()) as { report: { message: string } };
     const anyway = dialog.getByRole('button', { name: 'Save anyway' });
     await anyway.waitFor();
     expect(
@@ -377,7 +432,11 @@ describe('the console', () => {
         .locator('.badge')
         .textContent(),
     ).toBe('Inconclusive');
+    expect(await occurrences(dialog, inconclusive.message)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
     await anyway.click();
+    await dialog.getByRole('region', { name: /Saved “Unreachable ERP”/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await card('Unreachable ERP').locator('.badge').textContent()).toBe('Unverified');
   });
@@ -393,6 +452,26 @@ describe('the console', () => {
       .getByRole('textbox', { name: 'API key or password', exact: true })
       .fill(ODOO_SECRETS['<KEY:ADMIN>'] ?? '');
     await dialog.getByRole('button', { name: 'Save' }).click();
+    const saved = dialog.getByRole('region', { name: /Saved “Odoo purchasing”/ });
+    await saved.waitFor();
+    // Vendor facts in words, never the probe's internal keys (serie, major, transport, portalUser).
+    expect(await factLabels(saved)).toEqual({
+      Product: 'Odoo',
+      'Odoo version': '19.0',
+      'Release series': '19.0',
+      'Major version': '19',
+      Edition: 'Community',
+      'API used': 'JSON-2 API (API key)',
+      'Portal (external) user': 'No',
+    });
+    // Each call named by what it asked: the JSON-2 URLs of read and write access are the same.
+    await saved.locator('summary', { hasText: 'Calls made to the vendor' }).click();
+    const labels = await saved.locator('.probes .probe__label').allTextContents();
+    expect(labels).toContain('check_access_rights purchase.order write');
+    expect(labels).toContain('check_access_rights purchase.order read');
+    expect(new Set(labels).size).toBe(labels.length);
+    await shot('odoo-saved-report', dialog);
+    await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await card('Odoo purchasing').locator('.badge').textContent()).toBe('Valid');
     await shot('desktop-list');
@@ -466,9 +545,19 @@ describe('the console', () => {
     expect(await refused.locator('.badge').textContent()).toBe('Invalid');
     expect(await input.getAttribute('aria-invalid')).toBe('true');
     await expect.poll(() => activeElement()).toMatchObject({ name: 'apiKey' });
+    expect(await occurrences(dialog, /Dolibarr refused the API key/)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
+    expect(await dialog.locator('[role=status]').textContent()).toBe(
+      'Not rotated: the current secret stays in use.',
+    );
 
     await fillByKeyboard({ press: 'ControlOrMeta+a' }, NEW_ADMIN_KEY, { press: 'Enter' });
+    const rotated = dialog.getByRole('region', { name: /Rotated: the new value works/ });
+    await rotated.waitFor();
+    expect(await rotated.locator('.badge').textContent()).toBe('Valid');
+    await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Rotate secret ERP (production)' });
     await expect.poll(() => announcer().textContent()).toMatch(/^Rotated the secret of “ERP \(production\)”/);
     expect(await erp.locator('.badge').textContent()).toBe('Valid');
   });
@@ -511,6 +600,192 @@ describe('the console', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(2);
+  });
+
+  it('names the fix for a private address the server may not call, and blames no field for it', async () => {
+    await page.getByRole('button', { name: 'Add credential for Dolibarr' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Dolibarr credential' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('LAN ERP');
+    const url = dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true });
+    await url.fill(LAN_URL);
+    await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill(DOLIBARR_KEYS.admin);
+    await dialog.getByRole('button', { name: 'Test' }).click();
+    const tested = dialog.getByRole('region', { name: /Test result/ });
+    await tested.waitFor();
+    expect(await tested.locator('.badge').textContent()).toBe('Inconclusive');
+    const message = (await tested.locator('.report__message').textContent()) ?? '';
+    expect(message).toContain('EGRESS_ALLOW=10.255.0.7/32 (or 10.255.0.0/24 for its network)');
+    expect(message).toContain('--egress-allow 10.255.0.7/32');
+    // The URL is right: nothing points the person at it.
+    expect(await dialog.getByText('What to fix:').count()).toBe(0);
+    expect(await url.getAttribute('aria-invalid')).toBeNull();
+
+    // Saving it is a configuration answer (422 naming EGRESS_ALLOW), not "try again later".
+    const answer = page.waitForResponse(
+      (r) => r.url().endsWith('/credentials') && r.request().method() === 'POST',
+    );
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const refused = await answer;
+    expect(refused.status()).toBe(422);
+    expect(await refused.headerValue('retry-after')).toBeNull();
+    expect(((await refused.json()) as { code: string }).code).toBe('destination_not_allowed');
+    const report = dialog.getByRole('region', { name: /Why it was not saved/ });
+    await report.waitFor();
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Not saved.');
+    expect(await dialog.getByRole('button', { name: 'Save anyway' }).count()).toBe(0);
+    expect(await occurrences(dialog, message)).toBe(1);
+    expect(await dialog.innerText()).not.toContain('null');
+    await shot('blocked-destination', dialog);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('shows a running Test and Save: the other actions disabled, the seconds counting, a Cancel that aborts', async () => {
+    await page.getByRole('button', { name: 'Add credential for Dolibarr' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Dolibarr credential' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Slow refusal');
+    await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(slowDol.url);
+    await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill('not-a-key-of-the-slow-erp');
+    const testButton = dialog.getByRole('button', { name: 'Test' });
+    const saveButton = dialog.getByRole('button', { name: 'Save' });
+    const status = dialog.locator('[role=status]');
+    const timer = dialog.getByRole('timer');
+
+    const aborted = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/validations'));
+    await testButton.click();
+    await expect.poll(() => status.textContent()).toBe('Testing with the vendor…');
+    expect(await saveButton.isDisabled()).toBe(true);
+    expect(await testButton.isDisabled()).toBe(true);
+    expect(await dialog.getByRole('button', { name: 'Cancel', exact: true }).isDisabled()).toBe(false);
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Cancel check' });
+    const started = await timer.textContent();
+    expect(started).toMatch(/^\d+ s elapsed$/);
+    await expect.poll(() => timer.textContent(), { timeout: 5_000 }).not.toBe(started);
+    await shot('test-running', dialog);
+    await page.keyboard.press('Enter'); // Cancel check
+    expect((await aborted).failure()?.errorText).toMatch(/ABORTED/);
+    await expect.poll(() => status.textContent()).toBe('Test cancelled: nothing was stored.');
+    expect(await timer.count()).toBe(0);
+    expect(await saveButton.isDisabled()).toBe(false);
+    expect(await dialog.getByRole('region').count()).toBe(0);
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Test' });
+
+    // Left to run, the check ends in its verdict and the actions come back.
+    await testButton.click();
+    expect(await saveButton.isDisabled()).toBe(true);
+    await dialog.getByRole('region', { name: /Test result/ }).waitFor({ timeout: SLOW_MS + 5_000 });
+    expect(await saveButton.isDisabled()).toBe(false);
+
+    // Save shows the same progress, with Test disabled meanwhile.
+    const isSave = (r: { url(): string; method(): string }) =>
+      r.url().endsWith('/credentials') && r.method() === 'POST';
+    const firstSave = page.waitForRequest(isSave);
+    await saveButton.click();
+    await expect.poll(() => status.textContent()).toBe('Checking with the vendor, then saving…');
+    expect(await testButton.isDisabled()).toBe(true);
+    expect(await timer.isVisible()).toBe(true);
+    await dialog.getByRole('region', { name: /Why it was not saved/ }).waitFor({ timeout: SLOW_MS + 5_000 });
+    expect(await testButton.isDisabled()).toBe(false);
+    expect(await timer.count()).toBe(0);
+
+    // Saving the same again (as after a cancelled save) reuses the Idempotency-Key: never stored twice.
+    const secondSave = page.waitForRequest(isSave);
+    await saveButton.click();
+    const key = (await firstSave).headers()['idempotency-key'];
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    expect((await secondSave).headers()['idempotency-key']).toBe(key);
+    await dialog.getByRole('button', { name: 'Cancel check' }).click();
+    await expect.poll(() => status.textContent()).toMatch(/^Stopped waiting\. The server may still finish/);
+
+    // Closing the dialog abandons its request too.
+    const abandoned = page.waitForEvent('requestfailed', (r) => r.url().endsWith('/validations'));
+    await testButton.click();
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Cancel check' });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await abandoned).failure()?.errorText).toMatch(/ABORTED/);
+  });
+
+  it('shows a running re-check on its card, with the seconds counting and a Cancel that aborts it', async () => {
+    const created = await fetch(`${server.url}/credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        connector: 'dolibarr',
+        name: 'Slow ERP',
+        fields: { baseUrl: slowDol.url, apiKey: DOLIBARR_KEYS.admin },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const slow = card('Slow ERP');
+    await slow.waitFor();
+    slowDol.setApiKey('admin', 'moved-on-admin-key-7c1d'); // the stored key is now refused, slowly
+
+    const aborted = page.waitForEvent('requestfailed', (r) =>
+      r.url().endsWith(`/credentials/${id}/validate`),
+    );
+    await slow.getByRole('button', { name: 'Re-check Slow ERP' }).click();
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Cancel check Slow ERP' });
+    expect(await slow.textContent()).toContain('Re-checking…');
+    const timer = slow.getByRole('timer');
+    const started = await timer.textContent();
+    expect(started).toMatch(/^\d+ s elapsed$/);
+    await expect.poll(() => timer.textContent(), { timeout: 5_000 }).not.toBe(started);
+    await shot('recheck-running', slow);
+    await page.keyboard.press('Enter');
+    expect((await aborted).failure()?.errorText).toMatch(/ABORTED/);
+    await expect
+      .poll(() => announcer().textContent())
+      .toMatch(/^Stopped waiting for the re-check of “Slow ERP”/);
+    expect(await timer.count()).toBe(0);
+    await expect.poll(() => activeElement()).toMatchObject({ text: 'Re-check Slow ERP' });
+
+    // The server finishes the check it started; then the vendor gets its key back.
+    await expect
+      .poll(
+        async () => {
+          const answer = await fetch(`${server.url}/credentials/${id}/checks`, {
+            headers: { authorization: `Bearer ${TOKEN}` },
+          });
+          return ((await answer.json()) as { items: unknown[] }).items.length;
+        },
+        { timeout: SLOW_MS + 5_000 },
+      )
+      .toBe(2);
+    slowDol.setApiKey('admin', DOLIBARR_KEYS.admin);
+  });
+
+  it('shows a valid key that can read nothing in amber, with its warning, in the report and on the card', async () => {
+    await page.getByRole('button', { name: 'Add credential for Dolibarr' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Dolibarr credential' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Reads nothing');
+    await dialog.getByRole('textbox', { name: 'Dolibarr URL', exact: true }).fill(dol.url);
+    await dialog.getByRole('textbox', { name: 'API key', exact: true }).fill(DOLIBARR_KEYS.noRights);
+    await dialog.getByRole('button', { name: 'Test' }).click();
+    const tested = dialog.getByRole('region', { name: /Test result/ });
+    await tested.waitFor();
+    expect(await tested.locator('.badge').textContent()).toBe('Valid, needs attention');
+    expect(await tested.getAttribute('class')).toContain('report--attention');
+    expect(await tested.textContent()).toMatch(
+      /may read none of the resources checked \(thirdparties\).*no_read_access/,
+    );
+    expect(await dialog.locator('[role=status]').textContent()).toBe('Test result: Valid, needs attention.');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('region', { name: /Saved “Reads nothing”/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const amber = card('Reads nothing');
+    expect(await amber.locator('.badge').textContent()).toBe('Valid, needs attention');
+    expect(await amber.textContent()).toMatch(/Warnings.*may read none of the resources checked/);
+    const edge = (name: string) => card(name).evaluate((el) => getComputedStyle(el).borderLeftColor);
+    const green = await edge('ERP (production)');
+    expect(await card('ERP (production)').locator('.badge').textContent()).toBe('Valid');
+    expect(await edge('Reads nothing')).not.toBe(green);
+    expect(await edge('Reads nothing')).toBe('rgb(191, 135, 0)'); // amber, like a degraded credential
+    await shot('amber-card', amber);
   });
 
   it('passes the accessibility sanity checks on the list and in every dialog, and shows focus', async () => {

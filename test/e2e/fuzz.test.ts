@@ -1,6 +1,6 @@
 // Property-based end to end: arbitrary bodies, query strings, ids, paths and headers on every route of
 // `credval serve` never produce a 5xx. The only acceptable 5xx is a 503 `check_inconclusive` for a
-// well-formed check whose destination is blocked or unreachable.
+// well-formed check whose destination is unreachable (a blocked one is a 422 `destination_not_allowed`).
 //
 // Safety: nothing generated here may make the server leave the machine. Every body goes through `sanitize`,
 // which forces each URL-bearing field (baseUrl, serverUrl, apiUrl) to a destination the guarded client refuses
@@ -396,7 +396,13 @@ function expectAnswer(route: string, answer: ApiAnswer, allowed: readonly number
     expect(answer.json.code).toBe('check_inconclusive');
     expectSafeReport(answer.json.report);
   }
-  if (answer.status === 422) expect(['idempotency_key_reused']).toContain(answer.json.code);
+  if (answer.status === 422) {
+    expect(['idempotency_key_reused', 'destination_not_allowed']).toContain(answer.json.code);
+    if (answer.json.code === 'destination_not_allowed') {
+      expect(answer.json.report.reason).toBe('blocked_destination');
+      expectSafeReport(answer.json.report);
+    }
+  }
 }
 
 beforeAll(async () => {
@@ -464,7 +470,7 @@ describe('arbitrary requests never make credval serve fail (5xx)', () => {
             expect(answer.headers.get('location')).toBe(`/credentials/${answer.json.id}`);
             expectSafeReport(answer.json.lastCheck);
           }
-          if (answer.status === 422) expect(key).not.toBeNull();
+          if (answer.json?.code === 'idempotency_key_reused') expect(key).not.toBeNull();
         }),
         { numRuns: NUM_RUNS },
       );
@@ -487,7 +493,7 @@ describe('arbitrary requests never make credval serve fail (5xx)', () => {
               body: JSON.stringify(sanitize(body, pick)),
               headers: match === null ? {} : { 'if-match': match },
             });
-            expectAnswer('PATCH /credentials/{id}', answer, [200, 400, 412, 503]);
+            expectAnswer('PATCH /credentials/{id}', answer, [200, 400, 412, 422, 503]);
             if (answer.status === 200) {
               expect(answer.json.id).toBe(stored[which]);
               expect(answer.json.connector).toBe(which);
@@ -521,7 +527,7 @@ describe('arbitrary requests never make credval serve fail (5xx)', () => {
             const body = sanitizeRaw(raw, pick);
             const answer = await call(path, { method, body, headers: { 'content-type': type } });
             // A string that happens to be a JSON object may pass as a request: bound by the structured cases.
-            const allowed = parsesToObject(raw) ? [200, 201, 400, 415, 503] : [400, 415];
+            const allowed = parsesToObject(raw) ? [200, 201, 400, 415, 422, 503] : [400, 415];
             expectAnswer(route, answer, allowed);
           },
         ),

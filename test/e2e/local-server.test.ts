@@ -38,6 +38,8 @@ const TOKEN_B = `tokB-${RUN}-${randomBytes(12).toString('hex')}`;
 /** Appears in stored metadata: proves the DATA_DIR scan really reads what was stored. */
 const MARKER = `e2e-marker-${RUN}`;
 const BLOCKED_URL = 'http://10.0.0.1';
+/** A closed port on allowed loopback: nobody answers, a passing trouble (inconclusive, endpoint_unreachable). */
+const UNREACHABLE_URL = 'http://127.0.0.1:9';
 const CONFIRM_AFTER_MS = 1000;
 const CHECK_INTERVAL_MS = 6 * 3600_000;
 
@@ -334,8 +336,24 @@ describe('credval serve over HTTP', () => {
       expect(answer.json).toMatchObject({
         verdict: 'inconclusive',
         reason: 'blocked_destination',
-        field: 'baseUrl',
+        // The URL is right: the operator's allow-list is what is missing, so no field is blamed.
+        field: null,
+        retryable: false,
         probes: [{ url: `${BLOCKED_URL}/api/index.php/status`, status: null, outcome: 'blocked' }],
+      });
+      expect(answer.json.message).toContain('EGRESS_ALLOW=10.0.0.1/32 (or 10.0.0.0/24 for its network)');
+      expect(answer.json.message).toContain('--egress-allow 10.0.0.1/32');
+    });
+
+    it('blames the URL field when a public server is given as plain http', async () => {
+      const answer = await asA('/validations', {
+        body: { connector: 'dolibarr', fields: dolFields(KEY.blocked, 'http://93.184.215.14') },
+      });
+      expect(answer.json).toMatchObject({
+        verdict: 'inconclusive',
+        reason: 'blocked_destination',
+        field: 'baseUrl',
+        message: expect.stringMatching(/use an https:\/\/ URL/),
       });
     });
 
@@ -463,11 +481,27 @@ describe('credval serve over HTTP', () => {
     });
 
     it('answers 503 for an inconclusive check, and 201 unverified with allowUnverified', async () => {
+      const unreachable = await asA('/credentials', {
+        body: { ...dolCreate('unreachable', KEY.blocked), fields: dolFields(KEY.blocked, UNREACHABLE_URL) },
+      });
+      expectProblem(unreachable, 503, 'check_inconclusive');
+      expect(unreachable.json.report).toMatchObject({
+        verdict: 'inconclusive',
+        reason: 'endpoint_unreachable',
+      });
+
+      // A refused destination is a configuration answer, not "try again": 422 naming the fix, no Retry-After.
       const refused = await asA('/credentials', {
         body: { ...dolCreate('blocked', KEY.blocked), fields: dolFields(KEY.blocked, BLOCKED_URL) },
       });
-      expectProblem(refused, 503, 'check_inconclusive');
-      expect(refused.json.report).toMatchObject({ verdict: 'inconclusive', reason: 'blocked_destination' });
+      expectProblem(refused, 422, 'destination_not_allowed');
+      expect(refused.json.detail).toContain('EGRESS_ALLOW=10.0.0.1/32');
+      expect(refused.headers.get('retry-after')).toBeNull();
+      expect(refused.json.report).toMatchObject({
+        verdict: 'inconclusive',
+        reason: 'blocked_destination',
+        field: null,
+      });
       expect((await listAll(asA)).map((c) => c.id)).toEqual([credA.id]);
 
       const stored = await asA('/credentials', {
@@ -681,12 +715,18 @@ describe('credval serve over HTTP', () => {
       credA = answer.json;
     });
 
-    it('refuses an edit that cannot be verified (503) and keeps the credential', async () => {
-      const answer = await asA(`/credentials/${credA.id}`, {
+    it('refuses an edit that cannot be verified (503) or points at a refused address (422), and keeps the credential', async () => {
+      const unreachable = await asA(`/credentials/${credA.id}`, {
+        method: 'PATCH',
+        body: { fields: { baseUrl: UNREACHABLE_URL } },
+      });
+      expectProblem(unreachable, 503, 'check_inconclusive');
+      const blocked = await asA(`/credentials/${credA.id}`, {
         method: 'PATCH',
         body: { fields: { baseUrl: BLOCKED_URL } },
       });
-      expectProblem(answer, 503, 'check_inconclusive');
+      expectProblem(blocked, 422, 'destination_not_allowed');
+      expect(blocked.json.detail).toContain('EGRESS_ALLOW=');
       expect((await asA(`/credentials/${credA.id}`)).json).toEqual(credA);
     });
 

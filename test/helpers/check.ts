@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { prepareCheck, runCheck } from '../../shared/connectors/check.ts';
 import { PrecoroLedger } from '../../shared/connectors/precoro/request-ledger.ts';
+import { findConnector } from '../../shared/connectors/registry.ts';
 import type { Report, Requirement } from '../../shared/domain/report.ts';
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClientOptions } from '../../shared/net/types.ts';
@@ -46,6 +47,10 @@ export const outcome = (report: Report) => `${report.verdict}:${report.reason ??
 
 /** The warning codes of a report. */
 export const warningCodes = (report: Report) => report.warnings.map((w) => w.code);
+
+/** The keys of `report.vendor` that the connector's catalogue gives no human label (forms would show the key). */
+export const unlabelledFacts = (connector: string, vendor: Report['vendor']) =>
+  Object.keys(vendor).filter((key) => !findConnector(connector)?.vendorFacts[key]);
 
 /** A throwaway loopback HTTP server for answers no simulator gives (proxies, redirects, strangers). */
 export async function startStubServer(

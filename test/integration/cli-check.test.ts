@@ -58,6 +58,17 @@ describe('credval check through every verdict, with canary secrets', () => {
     expectNoCanary(run);
   });
 
+  it('names vendor facts in words and each Odoo call by what it asked', async () => {
+    const run = await runCli(['check', 'odoo'], odooInput(), ENV);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Vendor {8}Product Odoo, Odoo version 19\.0, Release series 19\.0/);
+    expect(run.stdout).toMatch(/API used JSON-2 API \(API key\), Portal \(external\) user no/);
+    expect(run.stdout).toContain(
+      '/json/2/res.partner/check_access_rights [check_access_rights res.partner write]',
+    );
+    expectNoCanary(run);
+  });
+
   it('valid with --json: exactly the report', async () => {
     const run = await runCli(['check', 'odoo', '--json', '--require', 'res.partner:read'], odooInput(), ENV);
     expect(run.code).toBe(0);

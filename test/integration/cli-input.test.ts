@@ -98,7 +98,9 @@ describe('credval check refuses forbidden destinations without connecting', () =
     expect(report).toMatchObject({
       verdict: 'inconclusive',
       reason: 'blocked_destination',
-      field: 'baseUrl',
+      // Not the URL's fault: the report names the allow-list entry that would let the check through.
+      field: null,
+      message: expect.stringContaining('--egress-allow 127.0.0.1/32'),
     });
     expect(run.stdout + run.stderr).not.toContain(CANARY);
     expect(connections).toBe(0);
@@ -109,6 +111,8 @@ describe('credval check refuses forbidden destinations without connecting', () =
     const run = await runCliProcess(['check', 'dolibarr'], stdin);
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/^INCONCLUSIVE \(blocked_destination\)/);
+    expect(run.stdout).toContain('pass --egress-allow 127.0.0.1/32 to the CLI');
+    expect(run.stdout).not.toContain('Field to fix');
     expect(run.stdout + run.stderr).not.toContain(CANARY);
     expect(connections).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, outcome, startStubServer, warningCodes } from '../helpers/check.ts';
+import { check, outcome, startStubServer, unlabelledFacts, warningCodes } from '../helpers/check.ts';
 import { readTlsFixture } from '../helpers/tls.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 import { DOLIBARR_KEYS, dolibarrRecordedConfig } from '../simulators/fixtures.ts';
@@ -35,6 +35,7 @@ describe('Dolibarr probe against the simulator (real client over loopback)', () 
     expect(outcome(report)).toBe('valid:none');
     expect(report.identity).toMatchObject({ userId: '1', login: 'admin', admin: true });
     expect(report.vendor).toMatchObject({ product: 'dolibarr', version: '20.0.2', accessLocked: false });
+    expect(unlabelledFacts('dolibarr', report.vendor)).toEqual([]);
     expect(report.permissions).toEqual([{ resource: 'thirdparties', read: true, write: true }]);
     expect(warningCodes(report)).toEqual(['admin_credential', 'insecure_http']);
     expect(report.probes.map((p) => `${p.name} ${p.status}`)).toEqual(['status 200', 'users/info 200']);
@@ -82,6 +83,18 @@ describe('Dolibarr probe against the simulator (real client over loopback)', () 
     ]);
     expect(outcome(report)).toBe('invalid:insufficient_permissions');
     expect(report.message).toMatch(/read supplierinvoices/);
+  });
+
+  it('warns when a valid key may read none of the resources checked', async () => {
+    const report = await check('dolibarr', fields(DOLIBARR_KEYS.noRights));
+    expect(outcome(report)).toBe('valid:none');
+    expect(report.permissions).toEqual([{ resource: 'thirdparties', read: false, write: null }]);
+    expect(report.warnings).toContainEqual({
+      code: 'no_read_access',
+      message: expect.stringMatching(/may read none of the resources checked \(thirdparties\)/),
+    });
+    const readOnly = await check('dolibarr', fields(DOLIBARR_KEYS.readOnly));
+    expect(warningCodes(readOnly)).not.toContain('no_read_access');
   });
 
   it('fails a requirement a no-rights user cannot meet, and keeps the identity it learned', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { check, outcome, startStubServer, warningCodes } from '../helpers/check.ts';
+import { check, outcome, startStubServer, unlabelledFacts, warningCodes } from '../helpers/check.ts';
 import { startDolibarrSimulator } from '../simulators/dolibarr.ts';
 import { dolibarrRecordedConfig, ODOO_SECRETS, odooRecordedConfig } from '../simulators/fixtures.ts';
 import { type OdooSimulator, startOdooSimulator } from '../simulators/odoo.ts';
@@ -28,12 +28,31 @@ describe.each(['18.0', '19.0'] as const)('Odoo %s probe against the simulator', 
     expect(report.identity?.company).toBeTruthy();
     expect(report.vendor).toMatchObject({ product: 'odoo', version, major: Number.parseInt(version, 10) });
     expect(report.vendor.transport).toBe(isJson2 ? 'json2' : 'xmlrpc');
+    expect(unlabelledFacts('odoo', report.vendor)).toEqual([]);
     expect(warningCodes(report)).toContain('admin_credential');
     expect(warningCodes(report)).not.toContain('xmlrpc_deprecated');
     expect(report.permissions).toEqual([
       { resource: 'res.partner', read: true, write: true },
       { resource: 'purchase.order', read: true, write: true },
     ]);
+  });
+
+  it('names every RPC call by what it asked, since the URLs alone do not tell them apart', async () => {
+    const report = await check('odoo', login('admin', secret('<PASSWORD:ADMIN>')));
+    const asked = report.probes.filter((p) => p.url.endsWith('/xmlrpc/2/object'));
+    expect(asked.map((p) => p.description)).toEqual([
+      'read res.users 2',
+      'check_access_rights ir.config_parameter write',
+      'check_access_rights res.partner read',
+      'check_access_rights res.partner write',
+      'check_access_rights purchase.order read',
+      'check_access_rights purchase.order write',
+    ]);
+    expect(report.probes.find((p) => p.name === 'xmlrpc authenticate')?.description).toBe(
+      'common.authenticate acme admin',
+    );
+    // The password is in every XML-RPC body, never in a description.
+    expect(JSON.stringify(report.probes)).not.toContain(secret('<PASSWORD:ADMIN>'));
   });
 
   it('accepts a password, and on 19 warns that XML-RPC is deprecated', async () => {

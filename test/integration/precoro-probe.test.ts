@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareCheck, runCheck } from '../../shared/connectors/check.ts';
 import { PrecoroLedger } from '../../shared/connectors/precoro/request-ledger.ts';
 import type { GuardedClient, OutboundRequest } from '../../shared/net/types.ts';
-import { check, outcome, warningCodes } from '../helpers/check.ts';
+import { check, outcome, unlabelledFacts, warningCodes } from '../helpers/check.ts';
 import { type PrecoroSimulator, startPrecoroSimulator } from '../simulators/precoro.ts';
 
 const TOKEN = 'precoro-canary-token-6b2f9d1c';
@@ -41,6 +41,7 @@ describe('Precoro probe against the simulator', () => {
     expect(sim.requests[0]?.headers['x-auth-token']).toBe(TOKEN);
     expect(sim.requests[0]?.headers.email).toBe('buyer@example.com');
     expect(sim.requests[0]?.path).toBe('/users?per_page=10');
+    expect(unlabelledFacts('precoro', report.vendor)).toEqual([]);
   });
 
   it('probes each required resource once, at least a second apart, and breaks no limit', async () => {

@@ -150,7 +150,11 @@ describe('credential use cases: checks first, and no orphan after any single fai
         name: 'x',
         fields: { baseUrl: 'http://10.0.0.1', apiKey: GOOD_KEY },
       };
-      await expect(service.create(TENANT, blocked)).rejects.toMatchObject({ code: 'check_inconclusive' });
+      // A refused destination is inconclusive too, but answered as a configuration problem, not "retry".
+      await expect(service.create(TENANT, blocked)).rejects.toMatchObject({
+        code: 'destination_not_allowed',
+        report: { verdict: 'inconclusive', reason: 'blocked_destination' },
+      });
       expect(await expectConsistent()).toEqual([]);
       const stored = await service.create(TENANT, { ...blocked, allowUnverified: true });
       expect(stored.status).toBe('unverified');

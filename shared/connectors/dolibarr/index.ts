@@ -12,6 +12,11 @@ export const dolibarr: Connector = {
     'Dolibarr ERP & CRM, self-hosted or cloud: the REST API (module "API REST") with a user\'s API key.',
   fields: DOLIBARR_FIELDS,
   schema: fieldsSchema(DOLIBARR_FIELDS),
+  vendorFacts: {
+    product: { label: 'Product', values: { dolibarr: 'Dolibarr' } },
+    version: { label: 'Dolibarr version' },
+    accessLocked: { label: 'Locked for maintenance' },
+  },
   defaultResources: DOLIBARR_DEFAULT_RESOURCES,
   normalize(input) {
     const { fields, warnings } = trimFields(input, DOLIBARR_FIELDS);

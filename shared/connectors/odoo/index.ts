@@ -12,6 +12,18 @@ export const odoo: Connector = {
     'Odoo, any edition: XML-RPC with a password or API key, and the JSON-2 API with an API key on Odoo 19+.',
   fields: ODOO_FIELDS,
   schema: fieldsSchema(ODOO_FIELDS),
+  vendorFacts: {
+    product: { label: 'Product', values: { odoo: 'Odoo' } },
+    version: { label: 'Odoo version' },
+    serie: { label: 'Release series' },
+    major: { label: 'Major version' },
+    edition: { label: 'Edition', values: { community: 'Community', enterprise: 'Enterprise' } },
+    transport: {
+      label: 'API used',
+      values: { json2: 'JSON-2 API (API key)', xmlrpc: 'XML-RPC (external API)' },
+    },
+    portalUser: { label: 'Portal (external) user' },
+  },
   defaultResources: ODOO_DEFAULT_RESOURCES,
   normalize(input) {
     const { fields, warnings } = trimFields(input, ODOO_FIELDS);

@@ -96,7 +96,11 @@ async function probeOdooServer(
   }
   if (uid === null) {
     const call = encodeXmlRpcCall('authenticate', [database, username, secret, {}]);
-    const result = await ctx.recorder.send('xmlrpc authenticate', xmlRpcRequest(server, 'common', call));
+    const result = await ctx.recorder.send(
+      'xmlrpc authenticate',
+      xmlRpcRequest(server, 'common', call),
+      `common.authenticate ${database} ${username}`,
+    );
     const answer = await readXmlRpc(result, host, ctx.now());
     if ('verdict' in answer) {
       // JSON-2 already refused the secret as a key; with XML-RPC off there is no way for a password either.
@@ -243,6 +247,7 @@ async function detectVersion(server: string, ctx: ProbeContext): Promise<OdooVer
   const xml = await ctx.recorder.send(
     'xmlrpc version',
     xmlRpcRequest(server, 'common', encodeXmlRpcCall('version', [])),
+    'common.version',
   );
   const answer = await readXmlRpc(xml, host, ctx.now());
   if (!('verdict' in answer) && answer.kind === 'result') {
@@ -329,7 +334,11 @@ function xmlRpcOrm(
     transport: 'xmlrpc',
     async call(name, model, method, args, kwargs) {
       const body = encodeXmlRpcCall('execute_kw', [database, uid, secret, model, method, args, kwargs]);
-      const result = await ctx.recorder.send(`xmlrpc ${name}`, xmlRpcRequest(server, 'object', body));
+      const result = await ctx.recorder.send(
+        `xmlrpc ${name}`,
+        xmlRpcRequest(server, 'object', body),
+        describeOrmCall(model, method, args),
+      );
       if (!result.ok || result.status !== 200) return { kind: 'error' };
       return classifyExecuteKw(await decodeXmlRpcResponse(result.body));
     },
@@ -339,13 +348,23 @@ function xmlRpcOrm(
 function json2Orm(server: string, database: string, key: string, ctx: ProbeContext): OdooOrm {
   return {
     transport: 'json2',
-    async call(name, model, method, _args, _kwargs, named) {
+    async call(name, model, method, args, _kwargs, named) {
       const result = await ctx.recorder.send(
         `json2 ${name}`,
         json2Request(server, database, key, model, method, named),
+        describeOrmCall(model, method, args),
       );
       if (!result.ok) return { kind: 'error' };
       return classifyJson2Call(result);
     },
   };
+}
+
+/**
+ * What an ORM call asks, for the trace: every XML-RPC call goes to the same `/xmlrpc/2/object` URL, so the
+ * method, model and positional arguments (an operation, record ids; never the secret) tell the calls apart.
+ */
+function describeOrmCall(model: string, method: string, args: unknown[]): string {
+  const values = args.flat().filter((v) => typeof v === 'string' || typeof v === 'number');
+  return [method, model, ...values].join(' ');
 }

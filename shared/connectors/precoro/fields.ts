@@ -8,6 +8,12 @@ export const PRECORO_HOSTS: Readonly<Record<(typeof PRECORO_REGIONS)[number], st
   us: 'https://api.precoro.us',
 };
 
+/** How people know the regions: by the address they sign in at. */
+export const PRECORO_REGION_LABELS: Readonly<Record<(typeof PRECORO_REGIONS)[number], string>> = {
+  com: 'International (app.precoro.com)',
+  us: 'United States (app.precoro.us)',
+};
+
 export const PRECORO_FIELDS: readonly FieldSpec[] = [
   {
     key: 'apiToken',
@@ -33,6 +39,7 @@ export const PRECORO_FIELDS: readonly FieldSpec[] = [
     required: false,
     format: 'enum',
     enum: PRECORO_REGIONS,
+    enumLabels: PRECORO_REGION_LABELS,
     default: 'com',
   },
   {

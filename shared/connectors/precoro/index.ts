@@ -1,7 +1,7 @@
 import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
-import { normalizePrecoroRegion, PRECORO_FIELDS } from './fields.ts';
+import { normalizePrecoroRegion, PRECORO_FIELDS, PRECORO_REGION_LABELS } from './fields.ts';
 import { PRECORO_DEFAULT_RESOURCES, probePrecoro } from './probe.ts';
 
 /** Precoro procurement (SaaS): REST API with a user's token and e-mail. */
@@ -11,6 +11,11 @@ export const precoro: Connector = {
   description: 'Precoro procurement, on the international (api.precoro.com) or US (api.precoro.us) server.',
   fields: PRECORO_FIELDS,
   schema: fieldsSchema(PRECORO_FIELDS),
+  vendorFacts: {
+    product: { label: 'Product', values: { precoro: 'Precoro' } },
+    apiHost: { label: 'API host' },
+    region: { label: 'Region', values: PRECORO_REGION_LABELS },
+  },
   defaultResources: PRECORO_DEFAULT_RESOURCES,
   normalize(input) {
     const { fields, warnings } = trimFields(input, PRECORO_FIELDS);
