@@ -1,5 +1,4 @@
-// SQS: re-checks queued credentials, reporting partial batch failures. Uses: vendors, table, secrets, bus.
-import { lambdaEventPublisher } from '../shared/app/bus.ts';
+// SQS: re-checks queued credentials, reporting partial batch failures. Uses: vendors, table, secrets.
 import { lambdaChecker } from '../shared/app/checker.ts';
 import { makeWorkerHandler } from '../shared/app/handlers/revalidation-worker.ts';
 import { handledErrorLogger, lambdaObservability } from '../shared/app/observability.ts';
@@ -11,7 +10,6 @@ import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
 const worker = new RevalidationWorker({
   repository: lambdaRepository(),
   secrets: lambdaSecretStore(),
-  events: lambdaEventPublisher(),
   check: lambdaChecker(),
   clock: { now: () => new Date() },
   config: lambdaServiceConfig(),

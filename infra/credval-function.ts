@@ -106,10 +106,11 @@ export const SECRET_ACTIONS: Record<SecretUse, SecretAction[]> = {
   // DeleteSecret: compensation when the item cannot be written after the secret was.
   create: ['CreateSecret', 'TagResource', 'DeleteSecret'],
   read: ['GetSecretValue'],
-  // Stage AWSPENDING, check, promote (or discard): DescribeSecret finds the versions' labels.
-  rotate: ['GetSecretValue', 'PutSecretValue', 'DescribeSecret', 'UpdateSecretVersionStage'],
-  // DescribeSecret: recognising a retried deletion; RestoreSecret: compensation.
-  delete: ['DeleteSecret', 'RestoreSecret', 'DescribeSecret'],
+  // A checked value becomes current; UpdateSecretVersionStage gives AWSCURRENT back when a rotation loses a race.
+  rotate: ['PutSecretValue', 'UpdateSecretVersionStage'],
+  // DescribeSecret: recognising a retried deletion.
+  delete: ['DeleteSecret', 'DescribeSecret'],
+  list: ['ListSecrets'],
 };
 
 /** The resources a function's uses may name. */
@@ -134,8 +135,8 @@ export type SecretAction =
   | 'CreateSecret'
   | 'TagResource'
   | 'DeleteSecret'
-  | 'RestoreSecret'
   | 'DescribeSecret'
+  | 'ListSecrets'
   | 'GetSecretValue'
   | 'PutSecretValue'
   | 'UpdateSecretVersionStage';
@@ -356,12 +357,30 @@ export class CredvalFunction extends Construct {
       resourceName: `${secrets.prefix}/*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [...new Set(actions)].map((action) => `secretsmanager:${action}`),
-        resources: [secretArns],
-      }),
-    );
+    const onSecrets = [...new Set(actions)].filter((action) => action !== 'ListSecrets');
+    if (onSecrets.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: onSecrets.map((action) => `secretsmanager:${action}`),
+          resources: [secretArns],
+        }),
+      );
+    }
+    if (actions.includes('ListSecrets')) {
+      // ListSecrets has no resource-level permission: it is granted on "*" in a policy of its own, so that the
+      // acknowledgement below cannot cover anything else. It returns names and dates, never a value.
+      const listing = new Policy(this, 'ListSecrets', {
+        statements: [new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] })],
+      });
+      listing.attachToRole(this.role);
+      Validations.of(listing).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'secretsmanager:ListSecrets supports no resource-level permissions; AWS requires "*" ' +
+          '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html). ' +
+          'It lists metadata only; the reconciliation filters by the credval prefix.',
+      });
+    }
     const writes = actions.includes('CreateSecret') || actions.includes('PutSecretValue');
     const reads = actions.includes('GetSecretValue');
     if (writes || reads) {

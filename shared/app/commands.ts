@@ -1,5 +1,4 @@
 import { CredentialCommands } from '../service/credential-commands.ts';
-import { lambdaEventPublisher } from './bus.ts';
 import { lambdaChecker } from './checker.ts';
 import { handledErrorLogger, lambdaObservability } from './observability.ts';
 import { once } from './once.ts';
@@ -14,7 +13,6 @@ export const lambdaCommands = once(
       repository: lambdaRepository(),
       secrets: lambdaSecretStore(),
       check: lambdaChecker(),
-      events: lambdaEventPublisher(),
       clock: { now: () => new Date() },
       config: lambdaServiceConfig(),
       onHandledError: handledErrorLogger(lambdaObservability().logger),

@@ -15,7 +15,15 @@ export const BACKGROUND_FUNCTIONS = {
   },
   'revalidation-worker': {
     summary: 'SQS: re-checks queued credentials (partial batch failures)',
-    uses: { vendors: true, table: 'write', secrets: ['read'], bus: true },
+    uses: { vendors: true, table: 'write', secrets: ['read'] },
+  },
+  'change-feed': {
+    summary: "DynamoDB stream: each stored check's history entry and events (partial batch failures)",
+    uses: { table: 'write', bus: true },
+  },
+  reconcile: {
+    summary: 'Scheduled: schedules the deletion of secrets that no credential item describes',
+    uses: { table: 'read', secrets: ['list', 'delete'] },
   },
   'revalidation-trigger': {
     summary: 'EventBridge: a changed secret or RevalidationRequested queues a re-check',

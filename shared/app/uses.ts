@@ -12,7 +12,9 @@ export type SecretUse =
   /** Write a new current value, keeping the previous one. */
   | 'rotate'
   /** Schedule deletion with a recovery window. */
-  | 'delete';
+  | 'delete'
+  /** List the secrets under the prefix (reconciliation). */
+  | 'list';
 
 export interface Uses {
   /** The credentials table: `read` (GetItem, Query) or `write` (also PutItem). */

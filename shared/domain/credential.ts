@@ -20,8 +20,10 @@ export const MonitorState = z.object({
   invalidChecks: z.int().check(z.nonnegative()),
   /** The check that produced `lastCheck`: a redelivered queue message for it is recognised and not redone. */
   lastCheckId: z.nullable(z.string()),
-  /** The status before that check, so a redelivered message can rebuild its history entry exactly. */
+  /** The status before that check, so its history entry can be rebuilt exactly from the item. */
   lastStatusBefore: z._default(z.nullable(CredentialStatus), null),
+  /** What started that check, for its history entry (written by the change feed). */
+  lastTrigger: z._default(z.nullable(CheckTrigger), null),
 });
 export type MonitorState = z.infer<typeof MonitorState>;
 
@@ -33,6 +35,7 @@ export const FRESH_MONITOR: MonitorState = {
   invalidChecks: 0,
   lastCheckId: null,
   lastStatusBefore: null,
+  lastTrigger: null,
 };
 
 /**
@@ -55,17 +58,33 @@ export const Credential = z.object({
   nextCheckAt: z.nullable(z.string()),
   /** Name of the secret in the SecretStore (`<prefix>/<tenant>/<id>`). */
   secretName: z.string().check(z.minLength(1)),
+  /**
+   * The secret version this item describes (its request token). Two rotations racing for one credential are
+   * told apart by it; absent on items written before it existed.
+   */
+  secretVersion: z.optional(z.string()),
   monitor: z._default(MonitorState, () => ({ ...FRESH_MONITOR })),
 });
 export type Credential = z.infer<typeof Credential>;
 
 /** The credential as the API shows it (DESIGN.md section 9): no tenant, no secret reference. */
-export const CredentialView = z.omit(Credential, { tenantId: true, secretName: true, monitor: true });
+export const CredentialView = z.omit(Credential, {
+  tenantId: true,
+  secretName: true,
+  secretVersion: true,
+  monitor: true,
+});
 export type CredentialView = z.infer<typeof CredentialView>;
 
 /** The API view of a stored credential. */
 export function toView(credential: Credential): CredentialView {
-  const { tenantId: _tenant, secretName: _secret, monitor: _monitor, ...view } = credential;
+  const {
+    tenantId: _tenant,
+    secretName: _secret,
+    secretVersion: _version,
+    monitor: _monitor,
+    ...view
+  } = credential;
   return view;
 }
 

@@ -51,7 +51,7 @@ export const ROUTES = [
     name: 'create-credential',
     auth: true,
     summary: 'Check a credential, then store it (Idempotency-Key)',
-    uses: { vendors: true, table: 'write', idempotency: true, secrets: ['create'], bus: true },
+    uses: { vendors: true, table: 'write', idempotency: true, secrets: ['create'] },
   },
   {
     method: 'GET',
@@ -75,7 +75,7 @@ export const ROUTES = [
     name: 'update-credential',
     auth: true,
     summary: 'Rename, edit or rotate a credential (re-checked; If-Match)',
-    uses: { vendors: true, table: 'write', secrets: ['read', 'rotate'], bus: true },
+    uses: { vendors: true, table: 'write', secrets: ['read', 'rotate'] },
   },
   {
     method: 'DELETE',
@@ -91,7 +91,7 @@ export const ROUTES = [
     name: 'recheck-credential',
     auth: true,
     summary: 'Re-check a stored credential now',
-    uses: { vendors: true, table: 'write', secrets: ['read'], bus: true },
+    uses: { vendors: true, table: 'write', secrets: ['read'] },
   },
   {
     method: 'GET',

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { CheckInputError, type PreparedCheck, prepareCheck } from '../connectors/check.ts';
 import { findConnector } from '../connectors/registry.ts';
 import type { CheckTrigger, Credential, CredentialStatus } from '../domain/credential.ts';
-import { InputError, PreconditionFailedError, StorageError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  PreconditionFailedError,
+  SecretNotFoundError,
+  StorageError,
+  VersionConflictError,
+} from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';
-import type {
-  Clock,
-  CredentialRepository,
-  EventPublisher,
-  SecretStore,
-  SecretValue,
-} from '../store/ports.ts';
-import { recordAndAnnounce } from './check-log.ts';
+import type { Clock, CredentialRepository, SecretStore, SecretValue } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
 import { CredentialReads } from './credential-reads.ts';
 import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
@@ -27,10 +28,8 @@ export interface CredentialCommandsDeps {
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
-  /** Where checks and status changes are announced (optional: the dry-run-only uses need none). */
-  events?: EventPublisher;
   newId?: () => string;
-  /** Told about failures that were handled (compensations, history writes); never given a secret. */
+  /** Told about failures that were handled (compensations); never given a secret. */
   onHandledError?: (what: string, error: unknown) => void;
 }
 
@@ -55,15 +54,28 @@ export interface UpdateRequest {
   allowUnverified?: boolean;
 }
 
+/** How often a rotation re-applies itself over a concurrent re-check, lease or rename before giving up. */
+const ROTATION_ATTEMPTS = 3;
+
+/**
+ * The request token (and so the secret version id) of a rotation from `version`: the same for every rotation that
+ * starts from that version, so the secret store lets exactly one of them write a value.
+ */
+export function rotationToken(credentialId: string, version: number): string {
+  return `${credentialId}-v${version}`.padStart(32, '0');
+}
+
 /** Dry run: checks a submitted credential and stores nothing. */
 export async function validateCredential(check: Checker, request: CheckRequest): Promise<Report> {
   return check(prepare(request));
 }
 
 /**
- * The credential use cases that change something (README "HTTP API"). Writes that span the secret store and the
- * repository are ordered so that a failure at any single step leaves no secret without an item, no item
- * without its secret, and never loses a working credential; each compensation is commented where it runs.
+ * The credential use cases that change something (docs/architecture.md "Write path"). Each makes one write to
+ * the table, the credential item; the history entry and the events of a check follow from that write through the
+ * change feed (./change-feed.ts). Writes that span the secret store and the table are ordered so that a failure
+ * at any step leaves no item without its secret; a secret left without its item (a crash between the two) is
+ * found and scheduled for deletion by the reconciliation (./reconcile-secrets.ts).
  */
 export class CredentialCommands {
   private readonly newId: () => string;
@@ -77,11 +89,7 @@ export class CredentialCommands {
   /** Checks, then stores: an invalid credential is never stored; an inconclusive one only if allowed. */
   async create(tenantId: string, request: CreateRequest): Promise<Credential> {
     const prepared = prepare(request);
-    const report = await this.deps.check(prepared);
-    if (report.verdict === 'invalid') throw new CheckRejectedError(report);
-    if (report.verdict === 'inconclusive' && !request.allowUnverified)
-      throw new CheckInconclusiveError(report);
-
+    const report = await this.checkOrThrow(prepared, request.allowUnverified);
     const now = this.deps.clock.now();
     const id = this.newId();
     const { secret, plain } = splitFields(prepared);
@@ -100,7 +108,9 @@ export class CredentialCommands {
       updatedAt: now.toISOString(),
       nextCheckAt: this.nextCheckAt(now),
       secretName: this.secretName(tenantId, id),
-      monitor: { ...FRESH_MONITOR, lastCheckId: 'v1', lastStatusBefore: null },
+      // The create request token is the first version's id.
+      secretVersion: id,
+      monitor: { ...FRESH_MONITOR, lastCheckId: 'v1', lastStatusBefore: null, lastTrigger: 'create' },
     };
 
     // 1. The secret first: if this fails, nothing exists yet.
@@ -108,7 +118,8 @@ export class CredentialCommands {
       requestToken: id,
       tags: { tenantId, credentialId: id, connector: credential.connector },
     });
-    // 2. Then the item. If it fails, the new secret would point at nothing: delete it at once.
+    // 2. Then the item. If it fails, the new secret would point at nothing: delete it at once (and if the process
+    //    dies first, the reconciliation does).
     try {
       await this.deps.repository.create(credential);
     } catch (error) {
@@ -117,15 +128,13 @@ export class CredentialCommands {
       );
       throw error;
     }
-    // 3. History is a record, not state: a failure here loses one history line, never the credential.
-    await this.recordCheck(credential, null, 'create');
     return credential;
   }
 
   /**
    * Renames, edits non-secret fields or requirements (re-checked with the stored secret merged in on the
-   * server), or rotates the secret (a secret field in `fields`): the new value is staged, checked, and only
-   * promoted when valid; the old value stays as the previous version.
+   * server), or rotates the secret (a secret field in `fields`): the new value is checked in memory, and only a
+   * valid one is written, as the current version (the old value stays as the previous version).
    */
   async update(tenantId: string, id: string, request: UpdateRequest, ifMatch?: number): Promise<Credential> {
     const current = await this.reads.get(tenantId, id);
@@ -137,9 +146,9 @@ export class CredentialCommands {
     }
     const connector = findConnector(current.connector);
     if (!connector) throw new StorageError(`The stored connector "${current.connector}" is unknown.`);
-    const secretKeys = new Set(connector.fields.filter((f) => f.secret).map((f) => f.key));
+    const secretKeys = connector.fields.filter((f) => f.secret).map((f) => f.key);
     const patchFields = request.fields ?? {};
-    const rotating = Object.keys(patchFields).some((k) => secretKeys.has(k) && patchFields[k] !== null);
+    const rotating = Object.keys(patchFields).some((k) => secretKeys.includes(k) && patchFields[k] !== null);
     const recheck = rotating || request.fields !== undefined || request.requirements !== undefined;
     const now = this.deps.clock.now();
     const renamed: Credential = {
@@ -150,12 +159,14 @@ export class CredentialCommands {
       updatedAt: now.toISOString(),
     };
     if (!recheck) {
-      await this.deps.repository.replace(renamed, current.version);
+      await this.replace(renamed, current.version, ifMatch);
       return renamed;
     }
 
-    // Merge on the server: the stored secret never travels back to the client.
-    const storedSecret = await this.deps.secrets.getCurrent(current.secretName);
+    // Merge on the server: the stored secret never travels back to the client. A rotation that brings every
+    // secret field needs none of the stored ones.
+    const needsStored = secretKeys.some((key) => !(key in patchFields) || patchFields[key] === null);
+    const storedSecret = needsStored ? await this.storedSecret(current) : {};
     const merged: Record<string, unknown> = { ...current.fields, ...storedSecret };
     for (const [key, value] of Object.entries(patchFields)) {
       if (value === null || value === '') delete merged[key];
@@ -167,66 +178,68 @@ export class CredentialCommands {
       requirements: request.requirements ?? current.requirements,
     });
     const { secret, plain } = splitFields(prepared);
+    const changes = { fields: plain, requirements: prepared.requirements };
 
     if (!rotating) {
       const report = await this.checkOrThrow(prepared, request.allowUnverified);
       // A changed configuration that could not be verified is unverified, whatever the old one was.
       const status = report.verdict === 'valid' ? 'valid' : 'unverified';
-      const updated = this.afterCheck(renamed, report, now, status, {
-        fields: plain,
-        requirements: prepared.requirements,
-      });
-      await this.deps.repository.replace(updated, current.version);
-      await this.recordCheck(updated, current.status, 'update');
+      const updated = this.afterCheck(renamed, report, now, status, 'update', changes);
+      await this.replace(updated, current.version, ifMatch);
       return updated;
     }
 
-    // Rotation. 1. Stage the new value; nothing is current-facing yet.
-    const versionId = await this.deps.secrets.putPending(current.secretName, secret, {
-      requestToken: randomUUID(),
+    // Rotation. 1. Check the new value in memory: a rejected or unverifiable one is never written.
+    const report = await this.checkOrThrow(prepared, false);
+    // 2. Write it as the current version. Its token is derived from the version we read, so of two rotations
+    //    from that version only one can write (the other gets a ConflictError: 409, its value never stored).
+    const versionId = await this.deps.secrets.putCurrent(current.secretName, secret, {
+      requestToken: rotationToken(current.id, current.version),
     });
-    const discard = () =>
-      this.compensate('discard a staged secret', () =>
-        this.deps.secrets.discardPending(current.secretName, versionId),
-      );
-    // 2. Test it. A rejected or unknown new value is dropped and the old one stays current.
-    let report: Report;
-    try {
-      report = await this.checkOrThrow(prepared, false);
-    } catch (error) {
-      await discard();
-      throw error;
+    // 3. The item, conditional on its version. A re-check, lease or rename that came in between is no reason to
+    //    lose a checked rotation: re-apply it on top (unless the caller pinned the version with If-Match).
+    let base = current;
+    for (let attempt = 1; ; attempt++) {
+      const onto: Credential = {
+        ...base,
+        name: request.name ?? base.name,
+        description: request.description ?? base.description,
+        version: base.version + 1,
+        updatedAt: now.toISOString(),
+      };
+      const updated = {
+        ...this.afterCheck(onto, report, now, 'valid', 'rotate', changes),
+        secretVersion: versionId,
+      };
+      try {
+        await this.deps.repository.replace(updated, base.version);
+        return updated;
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+        const latest = await this.deps.repository.get(tenantId, id);
+        if (!latest) throw new NotFoundError();
+        // The same rotation (same token, so the same value) was stored by a retry of this request.
+        if (latest.secretVersion === versionId) return latest;
+        if (ifMatch === undefined && sameConfiguration(latest, current) && attempt < ROTATION_ATTEMPTS) {
+          base = latest;
+          continue;
+        }
+        // Another rotation or edit won, or the caller's version is gone: give the secret back to the item.
+        if (latest.secretVersion) {
+          const to = latest.secretVersion;
+          await this.compensate('give the current secret version back to the stored item', () =>
+            this.deps.secrets.revertCurrent(current.secretName, { from: versionId, to }),
+          );
+        }
+        throw ifMatch !== undefined ? new PreconditionFailedError() : error;
+      }
     }
-    const updated = this.afterCheck(renamed, report, now, 'valid', {
-      fields: plain,
-      requirements: prepared.requirements,
-    });
-    // 3. The item, conditional on the version we read: a concurrent edit wins and the rotation is undone.
-    try {
-      await this.deps.repository.replace(updated, current.version);
-    } catch (error) {
-      await discard();
-      throw error;
-    }
-    // 4. Promote. If that fails, put the item back as it was so it describes the secret that is current.
-    try {
-      await this.deps.secrets.promotePending(current.secretName, versionId);
-    } catch (error) {
-      const restored: Credential = { ...current, version: updated.version + 1, updatedAt: now.toISOString() };
-      await this.compensate('restore the item after a failed promotion', () =>
-        this.deps.repository.replace(restored, updated.version),
-      );
-      await discard();
-      throw error;
-    }
-    await this.recordCheck(updated, current.status, 'rotate');
-    return updated;
   }
 
-  /** Re-checks a stored credential now with its stored secret, and records the outcome. */
+  /** Re-checks a stored credential now with its stored secret; the outcome is the item's new last check. */
   async recheck(tenantId: string, id: string, trigger: CheckTrigger = 'manual'): Promise<Credential> {
     const current = await this.reads.get(tenantId, id);
-    const storedSecret = await this.deps.secrets.getCurrent(current.secretName);
+    const storedSecret = await this.storedSecret(current);
     const prepared = prepare(
       {
         connector: current.connector,
@@ -246,10 +259,14 @@ export class CredentialCommands {
       status: next.status,
       lastCheck: report,
       nextCheckAt: withJitter(next.nextCheckAt, now, this.deps.config.jitter).toISOString(),
-      monitor: { ...next.monitor, lastCheckId: `v${version}`, lastStatusBefore: current.status },
+      monitor: {
+        ...next.monitor,
+        lastCheckId: `v${version}`,
+        lastStatusBefore: current.status,
+        lastTrigger: trigger,
+      },
     };
     await this.deps.repository.replace(updated, current.version);
-    await this.recordCheck(updated, current.status, trigger);
     return updated;
   }
 
@@ -266,33 +283,36 @@ export class CredentialCommands {
     report: Report,
     now: Date,
     status: CredentialStatus,
+    trigger: CheckTrigger,
     changes: Partial<Pick<Credential, 'fields' | 'requirements'>> = {},
   ): Credential {
     // An edited or rotated credential starts afresh: nothing it did before is pending any more.
-    const monitor = { ...FRESH_MONITOR, lastCheckId: `v${base.version}`, lastStatusBefore: base.status };
+    const monitor = {
+      ...FRESH_MONITOR,
+      lastCheckId: `v${base.version}`,
+      lastStatusBefore: base.status,
+      lastTrigger: trigger,
+    };
     return { ...base, ...changes, status, monitor, lastCheck: report, nextCheckAt: this.nextCheckAt(now) };
   }
 
-  /** History and events of a check the service ran; a failure loses a record, never the credential. */
-  private async recordCheck(
-    credential: Credential,
-    _before: CredentialStatus | null,
-    trigger: CheckTrigger,
-  ): Promise<void> {
+  /** Writes an edit; with If-Match, a version that moved on since is a 412 rather than a 409. */
+  private async replace(updated: Credential, expected: number, ifMatch: number | undefined): Promise<void> {
     try {
-      await recordAndAnnounce(
-        {
-          repository: this.deps.repository,
-          events: this.deps.events,
-          historyTtlDays: this.deps.config.historyTtlDays,
-          now: this.deps.clock.now(),
-        },
-        credential,
-        credential.monitor.lastCheckId ?? `v${credential.version}`,
-        trigger,
-      );
+      await this.deps.repository.replace(updated, expected);
     } catch (error) {
-      this.deps.onHandledError?.('write a check history entry', error);
+      if (error instanceof VersionConflictError && ifMatch !== undefined) throw new PreconditionFailedError();
+      throw error;
+    }
+  }
+
+  /** The credential's stored secret; a secret scheduled for deletion means a credential being deleted (404). */
+  private async storedSecret(credential: Credential): Promise<SecretValue> {
+    try {
+      return await this.deps.secrets.getCurrent(credential.secretName);
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) throw new NotFoundError();
+      throw error;
     }
   }
 
@@ -349,4 +369,16 @@ function splitFields(prepared: PreparedCheck): { secret: SecretValue; plain: Rec
     else plain[spec.key] = value;
   }
   return { secret, plain };
+}
+
+/**
+ * Whether a credential still has the configuration a rotation was checked with: only a re-check, a lease or a
+ * rename happened since, which the rotation may be re-applied on top of.
+ */
+function sameConfiguration(a: Credential, b: Credential): boolean {
+  return (
+    a.secretVersion === b.secretVersion &&
+    JSON.stringify(a.fields) === JSON.stringify(b.fields) &&
+    JSON.stringify(a.requirements) === JSON.stringify(b.requirements)
+  );
 }

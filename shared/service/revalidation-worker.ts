@@ -2,8 +2,7 @@ import { CheckInputError, prepareCheck } from '../connectors/check.ts';
 import type { Credential } from '../domain/credential.ts';
 import { NotFoundError, SecretNotFoundError, VersionConflictError } from '../domain/errors.ts';
 import type { RevalidationMessage } from '../domain/events.ts';
-import type { Clock, CredentialRepository, EventPublisher, SecretStore } from '../store/ports.ts';
-import { recordAndAnnounce } from './check-log.ts';
+import type { Clock, CredentialRepository, SecretStore } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Checker } from './credential-commands.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
@@ -18,7 +17,6 @@ export const DEFAULT_CONCURRENCY = {
 export interface RevalidationWorkerDeps {
   repository: CredentialRepository;
   secrets: SecretStore;
-  events: EventPublisher;
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
@@ -33,7 +31,8 @@ export type WorkOutcome = 'checked' | 'already_done' | 'superseded' | 'gone' | '
 /**
  * The revalidation worker: re-checks one queued credential with bounded concurrency per vendor and host,
  * applies the status policy with a write conditional on the version, appends history once per check and
- * publishes the events. Redelivered messages are recognised by their check id.
+ * stores the check on the item (its history entry and events follow from that write, through the change feed).
+ * Redelivered messages are recognised by their check id.
  */
 export class RevalidationWorker {
   private readonly limiter: KeyedLimiter;
@@ -51,12 +50,9 @@ export class RevalidationWorker {
   async work(message: RevalidationMessage): Promise<WorkOutcome> {
     const current = await this.deps.repository.get(message.tenantId, message.credentialId);
     if (!current) return 'gone';
-    if (current.monitor.lastCheckId === message.checkId) {
-      // Delivered again after it was done (the worker died before acknowledging): finish the side effects
-      // idempotently, so history and events exist exactly once per check id.
-      await this.recordAndAnnounce(current, message.checkId);
-      return 'already_done';
-    }
+    // Delivered again after it was done (the worker died before acknowledging): the change feed has its history
+    // and events already, or will have them, from the write that stored it.
+    if (current.monitor.lastCheckId === message.checkId) return 'already_done';
     if (message.version !== null && current.version !== message.version) return 'superseded';
 
     let secret: Record<string, string>;
@@ -97,7 +93,12 @@ export class RevalidationWorker {
       status: next.status,
       lastCheck: report,
       nextCheckAt: withJitter(next.nextCheckAt, now, this.deps.config.jitter, this.deps.random).toISOString(),
-      monitor: { ...next.monitor, lastCheckId: message.checkId, lastStatusBefore: current.status },
+      monitor: {
+        ...next.monitor,
+        lastCheckId: message.checkId,
+        lastStatusBefore: current.status,
+        lastTrigger: message.trigger,
+      },
     };
     try {
       await this.deps.repository.replace(updated, current.version);
@@ -106,23 +107,7 @@ export class RevalidationWorker {
       if (error instanceof VersionConflictError || error instanceof NotFoundError) return 'superseded';
       throw error;
     }
-    await this.recordAndAnnounce(updated, message.checkId);
     return 'checked';
-  }
-
-  /** History entry and events of the check that produced the credential's last report. */
-  private async recordAndAnnounce(credential: Credential, checkId: string): Promise<void> {
-    await recordAndAnnounce(
-      {
-        repository: this.deps.repository,
-        events: this.deps.events,
-        historyTtlDays: this.deps.config.historyTtlDays,
-        now: this.deps.clock.now(),
-      },
-      credential,
-      checkId,
-      checkId.startsWith('sched:') ? 'schedule' : 'event',
-    );
   }
 }
 

@@ -201,42 +201,60 @@ export class DynamoCredentialRepository implements CredentialRepository {
     };
   }
 
-  async replace(credential: Credential, expectedVersion: number): Promise<void> {
+  async replace(credential: Credential, expectedVersion: number): Promise<Credential> {
     try {
-      await this.#client.send(
+      // ALL_OLD costs no extra capacity: the replaced item comes back with the write (the change feed's old image).
+      const output = await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: credentialItem(credential),
           ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
           ExpressionAttributeNames: { '#pk': PK, '#version': 'version' },
           ExpressionAttributeValues: { ':expected': expectedVersion },
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      return parseCredential(output.Attributes ?? {});
     } catch (error) {
-      if (!isConditionFailure(error)) throw storageError(error);
-      // DynamoDB returns the current item with the failure; dynalite ignores the option, so read it instead.
-      const exists = error.Item !== undefined || (await this.#getItem(credential.tenantId, credential.id));
-      if (exists) throw new VersionConflictError();
-      throw new NotFoundError();
+      throw await this.#conditionError(error, credential.tenantId, credential.id);
     }
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
+  async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
     try {
       // History items stay: they expire through their TTL.
-      await this.#client.send(
+      const output = await this.#client.send(
         new DeleteCommand({
           TableName: this.#tableName,
           Key: { [PK]: tenantPk(tenantId), [SK]: credentialSk(id) },
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ConditionExpression:
+            expectedVersion === undefined
+              ? 'attribute_exists(#pk)'
+              : 'attribute_exists(#pk) AND #version = :expected',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            ...(expectedVersion === undefined ? {} : { '#version': 'version' }),
+          },
+          ...(expectedVersion === undefined
+            ? {}
+            : { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      return parseCredential(output.Attributes ?? {});
     } catch (error) {
-      if (isConditionFailure(error)) throw new NotFoundError();
-      throw storageError(error);
+      throw await this.#conditionError(error, tenantId, id);
     }
+  }
+
+  /** A failed conditional write: VersionConflictError if the item exists, NotFoundError if not. */
+  async #conditionError(error: unknown, tenantId: string, id: string): Promise<Error> {
+    if (!isConditionFailure(error)) return storageError(error);
+    // DynamoDB returns the current item with the failure; dynalite ignores the option, so read it instead.
+    const exists = error.Item !== undefined || (await this.#getItem(tenantId, id));
+    return exists ? new VersionConflictError() : new NotFoundError();
   }
 
   async putCheck(record: CheckRecord, expiresAt: Date): Promise<void> {
@@ -401,6 +419,16 @@ function credentialItem(credential: Credential): Item {
     item[DUE.partitionKey] = dueShardKey(dueShardOf(credential.tenantId, credential.id));
   }
   return item;
+}
+
+/**
+ * The credential an item of the table holds, or null for any other item (history, idempotency records,
+ * configuration): for the change feed, which sees every item's changes.
+ */
+export function credentialOfItem(item: Item): Credential | null {
+  return typeof item[SK] === 'string' && item[SK].startsWith(CREDENTIAL_PREFIX) && item.kind === 'credential'
+    ? parseCredential(item)
+    : null;
 }
 
 function parseCredential(item: Item): Credential {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from '../domain/zod.ts';
 import { StagedSecretStore, type StoredSecret } from './memory-secret-store.ts';
@@ -74,6 +74,23 @@ export class LocalFileSecretStore extends StagedSecretStore<Sealed> {
   /** Path of the file that holds `name`. */
   fileFor(name: string): string {
     return join(this.dir, `${createHash('sha256').update(name, 'utf8').digest('hex')}.json`);
+  }
+
+  protected async names(): Promise<string[]> {
+    await this.key();
+    const names: string[] = [];
+    for (const file of await readdir(this.dir)) {
+      if (!/^[0-9a-f]{64}\.json$/.test(file)) continue;
+      try {
+        const { name } = z
+          .object({ name: z.string() })
+          .parse(JSON.parse(await readFile(join(this.dir, file), 'utf8')));
+        names.push(name);
+      } catch {
+        // A file being replaced (its temporary twin) or corrupt: `load` reports the corrupt ones by name.
+      }
+    }
+    return names;
   }
 
   protected async load(name: string): Promise<StoredSecret<Sealed> | null> {

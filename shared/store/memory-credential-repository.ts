@@ -84,17 +84,23 @@ export class MemoryCredentialRepository implements CredentialRepository {
     return { items: result.items.map((item) => structuredClone(item)), nextCursor: result.nextCursor };
   }
 
-  async replace(credential: Credential, expectedVersion: number): Promise<void> {
+  async replace(credential: Credential, expectedVersion: number): Promise<Credential> {
     const tenant = this.#credentials.get(credential.tenantId);
     const stored = tenant?.get(credential.id);
     if (!tenant || !stored) throw new NotFoundError();
     if (stored.version !== expectedVersion) throw new VersionConflictError();
     tenant.set(credential.id, structuredClone(credential));
+    return stored;
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
+  async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
+    const tenant = this.#credentials.get(tenantId);
+    const stored = tenant?.get(id);
+    if (!tenant || !stored) throw new NotFoundError();
+    if (expectedVersion !== undefined && stored.version !== expectedVersion) throw new VersionConflictError();
     // History stays, as in DynamoDB, until it expires.
-    if (!this.#credentials.get(tenantId)?.delete(id)) throw new NotFoundError();
+    tenant.delete(id);
+    return stored;
   }
 
   async putCheck(record: CheckRecord, expiresAt: Date): Promise<void> {

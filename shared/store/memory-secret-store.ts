@@ -1,9 +1,9 @@
+import type { Page } from '../domain/credential.ts';
 import { ConflictError, SecretNotFoundError } from '../domain/errors.ts';
-import type { Clock, SecretStore, SecretTags, SecretValue } from './ports.ts';
+import type { Clock, SecretStore, SecretSummary, SecretTags, SecretValue } from './ports.ts';
 
 /** Staging labels, as Secrets Manager names them. */
 export const AWSCURRENT = 'AWSCURRENT';
-export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
 
 /**
@@ -63,6 +63,19 @@ function sameValue(a: SecretValue, b: SecretValue): boolean {
   );
 }
 
+/**
+ * Makes `target` the current version as Secrets Manager does: the version that loses AWSCURRENT becomes
+ * AWSPREVIOUS, and the label AWSPREVIOUS leaves any other version.
+ */
+function moveCurrent<P>(secret: StoredSecret<P>, target: StoredVersion<P>): void {
+  for (const v of secret.versions) {
+    const wasCurrent = v.stages.includes(AWSCURRENT);
+    v.stages = v.stages.filter((stage) => stage !== AWSPREVIOUS && stage !== AWSCURRENT);
+    if (wasCurrent && v !== target) v.stages.push(AWSPREVIOUS);
+  }
+  target.stages = [...target.stages.filter((stage) => stage !== AWSCURRENT), AWSCURRENT];
+}
+
 function notFound(): SecretNotFoundError {
   return new SecretNotFoundError('The stored secret is missing or scheduled for deletion.');
 }
@@ -70,10 +83,9 @@ function notFound(): SecretNotFoundError {
 /**
  * The Secrets Manager staging semantics, shared by the in-memory and the local-file adapters so they cannot
  * drift apart: request tokens are version ids (a retry with the same token and value is a no-op, with another
- * value a ConflictError); a new AWSPENDING takes the label from any older pending version; promotion moves
- * AWSCURRENT and labels the old current AWSPREVIOUS; versions left without a label are pruned; a secret
- * scheduled for deletion reads as missing until restored, and is gone once its recovery window has passed.
- * Operations on one name are serialised within the process (read, change, write).
+ * value a ConflictError); a new current value labels the old current AWSPREVIOUS; versions left without a label
+ * are pruned; a secret scheduled for deletion reads as missing until restored, and is gone once its recovery
+ * window has passed. Operations on one name are serialised within the process (read, change, write).
  */
 export abstract class StagedSecretStore<P> implements SecretStore {
   private readonly scope: string;
@@ -88,6 +100,8 @@ export abstract class StagedSecretStore<P> implements SecretStore {
 
   /** The stored secret (a copy the caller may change), or null. */
   protected abstract load(name: string): Promise<StoredSecret<P> | null>;
+  /** The names of every stored secret. */
+  protected abstract names(): Promise<string[]>;
   protected abstract save(secret: StoredSecret<P>): Promise<void>;
   protected abstract remove(name: string): Promise<void>;
   protected abstract seal(name: string, value: SecretValue): Promise<P>;
@@ -126,7 +140,7 @@ export abstract class StagedSecretStore<P> implements SecretStore {
     });
   }
 
-  async putPending(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
+  async putCurrent(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
     checkRequestToken(options.requestToken);
     return this.locked(name, async () => {
       const secret = await this.loadLive(name);
@@ -137,43 +151,25 @@ export abstract class StagedSecretStore<P> implements SecretStore {
       }
       if (secret.retiredVersionIds?.includes(options.requestToken)) {
         throw new ConflictError(
-          'This request token belongs to a version that was discarded or superseded; use a new token.',
+          'This request token belongs to a version that was superseded; use a new token.',
         );
       }
-      for (const v of secret.versions) v.stages = v.stages.filter((s) => s !== AWSPENDING);
-      secret.versions.push(await this.version(name, options.requestToken, AWSPENDING, value));
+      const version = await this.version(name, options.requestToken, AWSCURRENT, value);
+      moveCurrent(secret, version);
+      secret.versions.push(version);
       await this.saveLive(secret);
       return options.requestToken;
     });
   }
 
-  async promotePending(name: string, versionId: string): Promise<void> {
+  async revertCurrent(name: string, versions: { from: string; to: string }): Promise<void> {
     await this.locked(name, async () => {
       const secret = await this.loadLive(name);
-      const target = secret.versions.find((v) => v.id === versionId);
-      if (!target) throw new SecretNotFoundError('No such version of the stored secret.');
-      if (target.stages.includes(AWSCURRENT)) {
-        // Already promoted (a retry): only finish a promotion interrupted before AWSPENDING was removed.
-        if (!target.stages.includes(AWSPENDING)) return;
-      } else {
-        for (const v of secret.versions) {
-          const wasCurrent = v.stages.includes(AWSCURRENT);
-          v.stages = v.stages.filter((s) => s !== AWSPREVIOUS && s !== AWSCURRENT);
-          if (wasCurrent) v.stages.push(AWSPREVIOUS);
-        }
-        target.stages.push(AWSCURRENT);
-      }
-      target.stages = target.stages.filter((s) => s !== AWSPENDING);
-      await this.saveLive(secret);
-    });
-  }
-
-  async discardPending(name: string, versionId: string): Promise<void> {
-    await this.locked(name, async () => {
-      const secret = await this.loadLive(name);
-      const target = secret.versions.find((v) => v.id === versionId);
-      if (!target?.stages.includes(AWSPENDING)) return;
-      target.stages = target.stages.filter((s) => s !== AWSPENDING);
+      const from = secret.versions.find((v) => v.id === versions.from);
+      const to = secret.versions.find((v) => v.id === versions.to);
+      // Someone moved the label since: nothing of ours to undo.
+      if (!from?.stages.includes(AWSCURRENT) || !to || from === to) return;
+      moveCurrent(secret, to);
       await this.saveLive(secret);
     });
   }
@@ -203,6 +199,25 @@ export abstract class StagedSecretStore<P> implements SecretStore {
 
   async deleteNow(name: string): Promise<void> {
     await this.locked(name, () => this.remove(name));
+  }
+
+  async list(
+    prefix: string,
+    options: { limit: number; cursor?: string | null },
+  ): Promise<Page<SecretSummary>> {
+    if (!Number.isInteger(options.limit) || options.limit < 1)
+      throw new RangeError('limit must be a positive integer');
+    const after = options.cursor ?? '';
+    const names = (await this.names()).filter((name) => name.startsWith(prefix) && name > after).sort();
+    const summaries: SecretSummary[] = [];
+    for (const name of names.slice(0, options.limit)) {
+      const secret = await this.loadUnexpired(name);
+      if (!secret) continue;
+      const first = secret.versions.map((v) => v.createdAt).sort()[0] ?? this.clock.now().toISOString();
+      summaries.push({ name, createdAt: first, deletionScheduled: secret.deletion !== undefined });
+    }
+    const last = names[options.limit - 1];
+    return { items: summaries, nextCursor: names.length > options.limit && last ? last : null };
   }
 
   private async version(name: string, id: string, stage: string, value: SecretValue) {
@@ -268,7 +283,7 @@ export class MemorySecretStore extends StagedSecretStore<SecretValue> {
   }
 
   /** Names of all stored secrets, including those scheduled for deletion (to assert nothing is orphaned). */
-  names(): string[] {
+  async names(): Promise<string[]> {
     return [...this.secrets.keys()].sort();
   }
 

@@ -2,6 +2,12 @@ import type { CheckRecord, Credential, CredentialStatus, Page } from '../domain/
 import type { CredentialEvent, RevalidationMessage } from '../domain/events.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 
+/** One stored change of a credential item: its image before and after (null when created or deleted). */
+export interface CredentialChange {
+  before: Credential | null;
+  after: Credential | null;
+}
+
 /** The secret fields of one credential, e.g. `{ apiKey: "…" }`. */
 export type SecretValue = Record<string, string>;
 
@@ -12,10 +18,18 @@ export interface SecretTags {
   connector: string;
 }
 
+/** A stored secret as reconciliation sees it: never its value. */
+export interface SecretSummary {
+  name: string;
+  createdAt: string;
+  /** Scheduled for deletion (restorable until its recovery window ends). */
+  deletionScheduled: boolean;
+}
+
 /**
  * Where secrets live: the only module that knows (Secrets Manager on AWS, an encrypted file locally).
- * Versions follow Secrets Manager's staging labels: a rotation writes AWSPENDING, and promotion makes it
- * AWSCURRENT with the old value kept as AWSPREVIOUS.
+ * Versions follow Secrets Manager's staging labels: the value in use is AWSCURRENT, and a rotation keeps the
+ * value it replaces as AWSPREVIOUS. A value is checked before it is written, so nothing is ever staged.
  */
 export interface SecretStore {
   /** Creates the secret with its first (current) value. Idempotent for the same `requestToken`. */
@@ -26,18 +40,22 @@ export interface SecretStore {
   ): Promise<void>;
   /** The current value; throws SecretNotFoundError when there is none. */
   getCurrent(name: string): Promise<SecretValue>;
-  /** Stages a new value as pending (not yet current); returns its version id. Idempotent per `requestToken`. */
-  putPending(name: string, value: SecretValue, options: { requestToken: string }): Promise<string>;
-  /** Makes the pending version current; the previous current value stays as the previous version. */
-  promotePending(name: string, versionId: string): Promise<void>;
-  /** Drops a pending version that failed its check. */
-  discardPending(name: string, versionId: string): Promise<void>;
+  /**
+   * Writes a new current value; the value it replaces stays as the previous version. Returns the version id
+   * (the request token). Idempotent for the same token and value; the same token with another value is a
+   * ConflictError, which is how two rotations of one credential version are told apart (one wins).
+   */
+  putCurrent(name: string, value: SecretValue, options: { requestToken: string }): Promise<string>;
+  /** Undoes a `putCurrent` that lost its race: makes version `to` current again, if `from` still is. */
+  revertCurrent(name: string, versions: { from: string; to: string }): Promise<void>;
   /** Schedules deletion with a recovery window (days); the value stays readable to `restore` until then. */
   scheduleDeletion(name: string, recoveryWindowDays: number): Promise<void>;
   /** Cancels a scheduled deletion. */
   restore(name: string): Promise<void>;
   /** Deletes at once, without recovery: only to undo a create whose metadata was never written. */
   deleteNow(name: string): Promise<void>;
+  /** The secrets whose names start with `prefix` (those scheduled for deletion too), a page at a time. */
+  list(prefix: string, options: { limit: number; cursor?: string | null }): Promise<Page<SecretSummary>>;
 }
 
 /** Filters and paging for listing credentials. */
@@ -59,11 +77,15 @@ export interface CredentialRepository {
   list(tenantId: string, options: ListOptions): Promise<Page<Credential>>;
   /**
    * Replaces the credential if its stored version is `expectedVersion`; the written item carries
-   * `credential.version` (the caller increments it). Throws VersionConflictError or NotFoundError.
+   * `credential.version` (the caller increments it). Returns what it replaced (the change feed's old image).
+   * Throws VersionConflictError or NotFoundError.
    */
-  replace(credential: Credential, expectedVersion: number): Promise<void>;
-  /** Deletes the credential (and its index entry); throws NotFoundError if absent. */
-  delete(tenantId: string, id: string): Promise<void>;
+  replace(credential: Credential, expectedVersion: number): Promise<Credential>;
+  /**
+   * Deletes the credential (and its index entry), if its stored version is `expectedVersion` when one is given.
+   * Returns what it deleted. Throws NotFoundError if absent, VersionConflictError if the version differs.
+   */
+  delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential>;
   /** Appends (or, for the same checkId, overwrites) one history entry with a time to live. */
   putCheck(record: CheckRecord, expiresAt: Date): Promise<void>;
   /** Newest first; entries past their time to live are left out even before storage deletes them. */

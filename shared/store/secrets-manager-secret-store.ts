@@ -4,19 +4,21 @@ import {
   DescribeSecretCommand,
   type DescribeSecretCommandOutput,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import type { Page } from '../domain/credential.ts';
 import { ConflictError, SecretNotFoundError, StorageError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
-import { AWSCURRENT, AWSPENDING, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
-import type { SecretStore, SecretTags, SecretValue } from './ports.ts';
+import { AWSCURRENT, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
+import type { SecretStore, SecretSummary, SecretTags, SecretValue } from './ports.ts';
 
 const StoredValue = z.record(z.string(), z.string());
 
-/** Tag keys put on every secret (DESIGN.md section 5). */
+/** Tag keys put on every secret (README "Security model"). */
 export const SECRET_TAG_KEYS = {
   tenant: 'credval:tenant',
   credential: 'credval:credential',
@@ -50,11 +52,14 @@ function translate(operation: string, error: unknown, special: ErrorMap = {}): E
   return new StorageError(`Secrets Manager ${operation} failed (${name}).`, { cause: error });
 }
 
+/** Marks an error that means "nothing to do" inside `call`. */
+const NOTHING_TO_UNDO = new Error('nothing to undo');
+
 /** A secret marked for deletion cannot be read or changed: Secrets Manager answers InvalidRequestException. */
 const markedForDeletion: ErrorMap = { InvalidRequestException: missing };
 
 /**
- * SecretStore on AWS Secrets Manager (DESIGN.md section 5): one secret per credential, its value one JSON object
+ * SecretStore on AWS Secrets Manager: one secret per credential, its value one JSON object
  * string, encrypted with `kmsKeyId` when given (else the account's `aws/secretsmanager` key), tagged with tenant,
  * credential and connector. Request tokens are Secrets Manager's ClientRequestToken, which is also the version id.
  */
@@ -113,13 +118,13 @@ export class SecretsManagerSecretStore implements SecretStore {
     return result.data;
   }
 
-  async putPending(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
+  async putCurrent(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
     checkRequestToken(options.requestToken);
+    // Without VersionStages, Secrets Manager labels the new version AWSCURRENT and the old one AWSPREVIOUS.
     const command = new PutSecretValueCommand({
       SecretId: name,
       SecretString: JSON.stringify(value),
       ClientRequestToken: options.requestToken,
-      VersionStages: [AWSPENDING],
     });
     const output = await this.call('PutSecretValue', () => this.client.send(command), {
       ...markedForDeletion,
@@ -130,29 +135,27 @@ export class SecretsManagerSecretStore implements SecretStore {
     return output.VersionId ?? options.requestToken;
   }
 
-  async promotePending(name: string, versionId: string): Promise<void> {
-    const described = await this.describe(name);
-    const stages = described.VersionIdsToStages ?? {};
-    const target = stages[versionId];
-    if (!target) throw new SecretNotFoundError('No such version of the stored secret.');
-    if (!target.includes(AWSCURRENT)) {
-      const currentId = Object.keys(stages).find((id) => stages[id]?.includes(AWSCURRENT));
-      // Secrets Manager moves AWSPREVIOUS to the version AWSCURRENT leaves.
-      await this.updateStage({
-        SecretId: name,
-        VersionStage: AWSCURRENT,
-        MoveToVersionId: versionId,
-        ...(currentId === undefined ? {} : { RemoveFromVersionId: currentId }),
-      });
-    }
-    // Also finishes a promotion that was interrupted between the two calls; else a retry does nothing more.
-    if (target.includes(AWSPENDING)) {
-      await this.updateStage({ SecretId: name, VersionStage: AWSPENDING, RemoveFromVersionId: versionId });
-    }
-  }
-
-  async discardPending(name: string, versionId: string): Promise<void> {
-    await this.updateStage({ SecretId: name, VersionStage: AWSPENDING, RemoveFromVersionId: versionId });
+  async revertCurrent(name: string, versions: { from: string; to: string }): Promise<void> {
+    if (versions.from === versions.to) return;
+    await this.call(
+      'UpdateSecretVersionStage',
+      () =>
+        this.client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: name,
+            VersionStage: AWSCURRENT,
+            RemoveFromVersionId: versions.from,
+            MoveToVersionId: versions.to,
+          }),
+        ),
+      {
+        ...markedForDeletion,
+        // `from` no longer holds AWSCURRENT: someone moved the label since, so there is nothing of ours to undo.
+        InvalidParameterException: () => NOTHING_TO_UNDO,
+      },
+    ).catch((error: unknown) => {
+      if (error !== NOTHING_TO_UNDO) throw error;
+    });
   }
 
   async scheduleDeletion(name: string, recoveryWindowDays: number): Promise<void> {
@@ -187,16 +190,33 @@ export class SecretsManagerSecretStore implements SecretStore {
     }
   }
 
-  private describe(name: string): Promise<DescribeSecretCommandOutput> {
-    return this.call('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: name })));
+  async list(
+    prefix: string,
+    options: { limit: number; cursor?: string | null },
+  ): Promise<Page<SecretSummary>> {
+    const output = await this.call('ListSecrets', () =>
+      this.client.send(
+        new ListSecretsCommand({
+          // The `name` filter matches names that start with the value.
+          Filters: [{ Key: 'name', Values: [prefix] }],
+          IncludePlannedDeletion: true,
+          MaxResults: Math.min(100, options.limit),
+          ...(options.cursor ? { NextToken: options.cursor } : {}),
+        }),
+      ),
+    );
+    const items = (output.SecretList ?? [])
+      .filter((entry) => entry.Name?.startsWith(prefix))
+      .map((entry) => ({
+        name: entry.Name as string,
+        createdAt: (entry.CreatedDate ?? new Date(0)).toISOString(),
+        deletionScheduled: entry.DeletedDate !== undefined,
+      }));
+    return { items, nextCursor: output.NextToken ?? null };
   }
 
-  private async updateStage(input: UpdateSecretVersionStageCommand['input']): Promise<void> {
-    await this.call(
-      'UpdateSecretVersionStage',
-      () => this.client.send(new UpdateSecretVersionStageCommand(input)),
-      markedForDeletion,
-    );
+  private describe(name: string): Promise<DescribeSecretCommandOutput> {
+    return this.call('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: name })));
   }
 
   private async call<T>(operation: string, run: () => Promise<T>, special?: ErrorMap): Promise<T> {
