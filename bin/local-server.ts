@@ -28,6 +28,8 @@ import {
 import { LocalEventLog } from '../shared/store/local-event-log.ts';
 import { LocalFileSecretStore } from '../shared/store/local-file-secret-store.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { defaultAccessLog, logAccess, quietLocalDiagnostics } from './local-logging.ts';
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -188,13 +190,18 @@ function lambdaContext(name: string): Context {
   };
 }
 
-function send(res: ServerResponse, result: HttpResult): void {
+function sendResult(res: ServerResponse, result: HttpResult): void {
   // Middlewares may leave a header undefined to mean "absent" (API Gateway drops those); so does this.
   const headers = Object.fromEntries(
     Object.entries(result.headers).filter(([, v]) => v !== undefined && v !== null),
   );
   res.writeHead(result.statusCode, headers);
   res.end(result.body);
+}
+
+function headerValue(headers: HttpResult['headers'], name: string): string | null {
+  const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return typeof found?.[1] === 'string' ? found[1] : null;
 }
 
 /** Local storage: dynalite on disk and the encrypted secret file store, both under the data dir. */
@@ -219,19 +226,55 @@ async function localStorage(
   };
 }
 
+/** How a local server is started; everything is optional. */
+export interface LocalServerOptions {
+  /** For tests: a DNS resolver for the guarded client (e.g. names that rebind to private addresses). */
+  resolver?: Resolver;
+  /**
+   * Where the access log goes, one line per request; null for none. Default: stdout, when LOG_LEVEL is
+   * DEBUG or INFO.
+   */
+  accessLog?: ((line: string) => void) | null;
+}
+
 /**
  * Serves the Lambda handlers over HTTP on the embedded defaults (DESIGN.md section 9): each request becomes
  * an API Gateway payload 2.0 event, bearer tokens stand in for the JWT authorizer, and data lives under
- * DATA_DIR (or in AWS with STORAGE=aws).
+ * DATA_DIR (or in AWS with STORAGE=aws). One server per DATA_DIR: a second one fails at once, naming it.
  */
 export async function startLocalServer(
   env: Environment,
-  /** For tests: a DNS resolver for the guarded client (e.g. names that rebind to private addresses). */
-  options: { resolver?: Resolver } = {},
+  options: LocalServerOptions = {},
 ): Promise<LocalServer> {
+  quietLocalDiagnostics(env);
   const dataDir = resolve(env.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+  const lock = await lockDataDir(dataDir);
+  try {
+    const server = await serveDataDir(env, dataDir, {
+      ...options,
+      accessLog: options.accessLog === undefined ? defaultAccessLog(env) : options.accessLog,
+    });
+    return {
+      ...server,
+      close: async () => {
+        await server.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** Starts the server on a data dir this process has locked. */
+async function serveDataDir(
+  env: Environment,
+  dataDir: string,
+  options: { resolver?: Resolver; accessLog: ((line: string) => void) | null },
+): Promise<LocalServer> {
   let generatedToken: LocalToken | null = null;
   let tokens: LocalToken[];
   if (env.LOCAL_API_TOKENS) {
@@ -275,8 +318,14 @@ export async function startLocalServer(
 
   const server: Server = createServer(async (req, res) => {
     const correlationId = randomUUID();
+    const access = options.accessLog ? logAccess(req, res, options.accessLog) : null;
+    const send = (response: ServerResponse, result: HttpResult) => {
+      if (access) access.correlationId = headerValue(result.headers, 'x-correlation-id');
+      sendResult(response, result);
+    };
     try {
       const url = new URL(`http://local${req.url?.startsWith('/') ? req.url : '/'}`); // '//x' is a path, not a host
+      if (access) access.path = url.pathname;
       const candidates = routes.filter((r) => matchPath(r.path, url.pathname));
       if (candidates.length === 0) throw new HttpError(404, 'not_found', `No route ${url.pathname}.`);
       const route = candidates.find((r) => r.method === req.method);
@@ -328,10 +377,18 @@ export async function startLocalServer(
       });
     }
   });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(env.PORT, env.HOST, () => done());
-  });
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(env.PORT, env.HOST, () => done());
+    });
+  } catch (error) {
+    // A port in use: stop what already runs (the embedded database holds the data dir), so the process ends.
+    await sweeper.stop();
+    await deps.client.close();
+    await storage.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${env.HOST}:${port}`,
