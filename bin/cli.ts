@@ -1,12 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type Environment, parseEnvironment } from '../shared/app/environment.ts';
-import { CheckInputError, prepareCheck, runCheck } from '../shared/connectors/check.ts';
-import { connectorCatalogue } from '../shared/connectors/registry.ts';
+import type { Environment } from '../shared/app/environment.ts';
+import type { PreparedCheck } from '../shared/connectors/check.ts';
 import type { Report, Requirement } from '../shared/domain/report.ts';
-import { parseEgressAllow } from '../shared/net/address-policy.ts';
-import { formatReport } from './format-report.ts';
 import { displayUrl, firstUrlField, startProgress, type TerminalStream, watchRequests } from './progress.ts';
+
+// Each command imports what it needs when it runs (below), not here: `credval --help` then loads nothing
+// but this file, `connectors` no HTTP client, and only `serve` the AWS SDK and the embedded database.
 
 /** Where the CLI reads and writes; the real process streams, or buffers in tests. */
 export interface CliIo {
@@ -71,11 +71,14 @@ Run \`credval <command> --help\` for a command's options.
 const HELP = { check: CHECK_USAGE, connectors: CONNECTORS_USAGE, serve: SERVE_USAGE } as const;
 type Command = keyof typeof HELP;
 
-/** Bad arguments or input; `command` names whose usage to point at. */
+/**
+ * Bad arguments or input. `hint` says what to show after the message: how to get a command's usage, the
+ * list of commands, or nothing (the message says it all, e.g. about stdin).
+ */
 class UsageError extends Error {
   constructor(
     message: string,
-    readonly command: Command | null = null,
+    readonly hint: Command | 'commands' | null = null,
   ) {
     super(message);
   }
@@ -116,7 +119,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'check':
         return await checkCommand(rest, io);
       case 'connectors':
-        return connectorsCommand(rest, io);
+        return await connectorsCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
       case 'help':
@@ -124,7 +127,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case '-h': {
         const topic = rest[0];
         if (topic !== undefined && !Object.hasOwn(HELP, topic))
-          throw new UsageError(`unknown command "${topic}"`);
+          throw new UsageError(`unknown command "${topic}"`, 'commands');
         io.stdout.write(topic ? HELP[topic as Command] : USAGE);
         return EXIT.valid;
       }
@@ -132,16 +135,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stderr.write(USAGE);
         return EXIT.usage;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"`, 'commands');
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CheckInputError) {
+    if (error instanceof UsageError) {
       io.stderr.write(`credval: ${error.message}\n`);
-      if (error instanceof UsageError) {
-        io.stderr.write(
-          error.command ? `Run \`credval ${error.command} --help\` for its usage.\n` : `\n${USAGE}`,
-        );
-      }
+      if (error.hint === 'commands') io.stderr.write(`\n${USAGE}`);
+      else if (error.hint) io.stderr.write(`Run \`credval ${error.hint} --help\` for its usage.\n`);
       return EXIT.usage;
     }
     if (argv[0] === 'serve') {
@@ -179,6 +179,17 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('check needs exactly one connector name', 'check');
   const requirements = (values.require as string[]).map(parseRequirement);
   const timeoutMs = parseTimeout(values.timeout as string | undefined);
+  const [
+    { parseEgressAllow },
+    { CheckInputError, prepareCheck, runCheck },
+    { createGuardedClient },
+    { formatReport },
+  ] = await Promise.all([
+    import('../shared/net/address-policy.ts'),
+    import('../shared/connectors/check.ts'),
+    import('../shared/net/guarded-client.ts'),
+    import('./format-report.ts'),
+  ]);
   let egressAllow: string[];
   try {
     egressAllow = [
@@ -189,10 +200,14 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError((error as Error).message, 'check');
   }
   const fields = await readFieldsFromStdin(io.stdin);
-  const check = prepareCheck({ connector: positionals[0], fields, requirements });
+  let check: PreparedCheck;
+  try {
+    check = prepareCheck({ connector: positionals[0], fields, requirements });
+  } catch (error) {
+    if (error instanceof CheckInputError) throw new UsageError(error.message);
+    throw error;
+  }
 
-  // Loaded here, not at the top: undici is a third of the CLI's code and only `check` needs it.
-  const { createGuardedClient } = await import('../shared/net/guarded-client.ts');
   let destination = firstUrlField(check);
   const client = watchRequests(
     createGuardedClient({ egressAllow, ...(timeoutMs ? { timeoutMs } : {}) }),
@@ -215,9 +230,10 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT[report.verdict];
 }
 
-function connectorsCommand(args: string[], io: CliIo): number {
+async function connectorsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('connectors', args, { json: { type: 'boolean', default: false } });
   if (positionals.length > 0) throw new UsageError('connectors takes no arguments', 'connectors');
+  const { connectorCatalogue } = await import('../shared/connectors/registry.ts');
   const catalogue = connectorCatalogue();
   if (values.json) {
     io.stdout.write(`${JSON.stringify(catalogue, null, 2)}\n`);
@@ -239,6 +255,7 @@ function connectorsCommand(args: string[], io: CliIo): number {
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length > 0)
     throw new UsageError('serve takes no arguments; configure it with environment variables', 'serve');
+  const { parseEnvironment } = await import('../shared/app/environment.ts');
   let env: Environment;
   try {
     env = parseEnvironment(io.env);
