@@ -17,7 +17,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Exit codes of DESIGN.md section 9 (64 is sysexits' EX_USAGE). */
+/** Exit codes, as the README lists them (64 is sysexits' EX_USAGE, 70 its EX_SOFTWARE). */
 export const EXIT = { valid: 0, invalid: 1, inconclusive: 2, usage: 64, internal: 70 } as const;
 
 const MAX_STDIN_BYTES = 1 << 20;

@@ -238,7 +238,7 @@ export interface LocalServerOptions {
 }
 
 /**
- * Serves the Lambda handlers over HTTP on the embedded defaults (DESIGN.md section 9): each request becomes
+ * Serves the Lambda handlers over HTTP on the embedded defaults (README "Quick start"): each request becomes
  * an API Gateway payload 2.0 event, bearer tokens stand in for the JWT authorizer, and data lives under
  * DATA_DIR (or in AWS with STORAGE=aws). One server per DATA_DIR: a second one fails at once, naming it.
  */
