@@ -1,7 +1,7 @@
 // Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
-//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput, startup
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { benchAwsCalls, printAwsCalls } = await import('./aws-calls.ts');
 const { benchBundles, printBundles } = await import('./bundles.ts');
 const { benchCheckOverhead, printCheckOverhead } = await import('./check-overhead.ts');
+const { benchCliStartup, printCliStartup } = await import('./cli-startup.ts');
 const { QUICK, SIZES } = await import('./lib/config.ts');
 const { round } = await import('./lib/stats.ts');
 const { benchServerThroughput, printServerThroughput } = await import('./server-throughput.ts');
@@ -121,6 +122,18 @@ const PARTS = [
     run: benchServerThroughput,
     print: printServerThroughput,
     goals: () => [],
+  }),
+  part({
+    key: 'startup',
+    title: '6. CLI start-up',
+    run: benchCliStartup,
+    print: printCliStartup,
+    goals: (r) =>
+      r.rows.map((row) => ({
+        goal: `${row.name} starts in <= ${r.ratioGoal}x node -e 0`,
+        met: row.ratio <= r.ratioGoal,
+        value: `${row.ratio.toFixed(2)}x (${row.p50Ms} ms; by CPU time ${row.cpuRatio.toFixed(2)}x)`,
+      })),
   }),
 ];
 

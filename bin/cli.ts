@@ -1,64 +1,147 @@
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type Environment, parseEnvironment } from '../shared/app/environment.ts';
-import { CheckInputError, prepareCheck, runCheck } from '../shared/connectors/check.ts';
-import { connectorCatalogue } from '../shared/connectors/registry.ts';
+import type { Environment } from '../shared/app/environment.ts';
+import type { PreparedCheck } from '../shared/connectors/check.ts';
 import type { Report, Requirement } from '../shared/domain/report.ts';
-import { parseEgressAllow } from '../shared/net/address-policy.ts';
-import { createGuardedClient } from '../shared/net/guarded-client.ts';
-import { formatReport } from './format-report.ts';
-import { startLocalServer } from './local-server.ts';
+import { displayUrl, firstUrlField, startProgress, type TerminalStream, watchRequests } from './progress.ts';
+
+// Each command imports what it needs when it runs (below), not here: `credval --help` then loads nothing
+// but this file, `connectors` no HTTP client, and only `serve` the AWS SDK and the embedded database.
 
 /** Where the CLI reads and writes; the real process streams, or buffers in tests. */
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable;
-  stderr: Writable;
+  /** Also where the progress line of a check goes, when it is a terminal. */
+  stderr: TerminalStream;
   env: NodeJS.ProcessEnv;
 }
 
-/** Exit codes of DESIGN.md section 9 (64 is sysexits' EX_USAGE). */
+/** Exit codes, as the README lists them (64 is sysexits' EX_USAGE, 70 its EX_SOFTWARE). */
 export const EXIT = { valid: 0, invalid: 1, inconclusive: 2, usage: 64, internal: 70 } as const;
 
 const MAX_STDIN_BYTES = 1 << 20;
 
-const USAGE = `Usage:
-  credval check <connector> [--json] [--require RESOURCE[:read,write]]... [--egress-allow CIDR]... [--timeout MS]
-      Reads the credential's fields as one JSON object on stdin, e.g.
-        echo '{"baseUrl":"https://erp.example.com","apiKey":"..."}' | credval check dolibarr
-      Exit codes: 0 valid, 1 invalid, 2 inconclusive, 64 bad usage or input.
-  credval connectors [--json]
-      Lists the connectors and their fields.
-  credval serve
-      Serves the HTTP API on http://127.0.0.1:3000 with embedded storage under ./.credval (see README).
+const CHECK_USAGE = `Usage: credval check <connector> [--json] [--require RESOURCE[:read,write]]... [--egress-allow CIDR]... [--timeout MS]
+
+Asks the vendor whether a credential works, who it acts as and what it may read and write. The credential's
+fields are read as one JSON object on stdin, so secrets never appear in the process list or shell history:
+  echo '{"baseUrl":"https://erp.example.com","apiKey":"..."}' | credval check dolibarr
+
+Options:
+  --json                          print the report as JSON instead of a summary
+  --require RESOURCE[:read,write] the credential must have this access (default read); repeatable
+  --egress-allow CIDR             a private range the vendor may live in (added to EGRESS_ALLOW); repeatable
+  --timeout MS                    deadline of each vendor call, 100 to 120000 (default 15000)
+  -h, --help                      show this help
+
+Exit codes: 0 valid, 1 invalid, 2 inconclusive, 64 bad usage or input, 70 internal error.
+\`credval connectors\` lists the connectors and their fields.
 `;
 
-class UsageError extends Error {}
+const CONNECTORS_USAGE = `Usage: credval connectors [--json]
+
+Lists the connectors and the fields each one asks for (secret fields are marked).
+
+Options:
+  --json      print the catalogue, with one JSON Schema per connector
+  -h, --help  show this help
+`;
+
+const SERVE_USAGE = `Usage: credval serve
+
+Serves the HTTP API and the console on http://127.0.0.1:3000 with embedded storage under ./.credval.
+Configured with environment variables (PORT, HOST, DATA_DIR, LOCAL_API_TOKENS, LOG_LEVEL, ...; see README).
+At the first start it generates an API token and prints it once. Stop it with Ctrl-C.
+
+Options:
+  -h, --help  show this help
+`;
+
+const USAGE = `Usage: credval <command> [options]
+
+Commands:
+  check <connector>  check a credential (its fields as JSON on stdin) with the vendor
+  connectors         list the connectors and their fields
+  serve              serve the HTTP API and the console locally
+
+Run \`credval <command> --help\` for a command's options.
+`;
+
+const HELP = { check: CHECK_USAGE, connectors: CONNECTORS_USAGE, serve: SERVE_USAGE } as const;
+type Command = keyof typeof HELP;
+
+/**
+ * Bad arguments or input. `hint` says what to show after the message: how to get a command's usage, the
+ * list of commands, or nothing (the message says it all, e.g. about stdin).
+ */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint: Command | 'commands' | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs the CLI as the `credval` process: real stdio and environment, and the exit code. */
+export async function runProcess(): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) endQuietlyOnClosedPipe(stream);
+  process.exitCode = await main(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+}
+
+/**
+ * `credval connectors | head -1`: once the reader is gone nobody can see the rest, so it is dropped and the
+ * command ends with its own exit code, as other command-line tools do, instead of an EPIPE stack trace.
+ * Node ignores SIGPIPE, so the failed write arrives here as an 'error' event; a destroyed stream takes
+ * further writes silently.
+ */
+export function endQuietlyOnClosedPipe(stream: Writable): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
+    if (command !== undefined && Object.hasOwn(HELP, command) && asksForHelp(rest)) {
+      io.stdout.write(HELP[command as Command]);
+      return EXIT.valid;
+    }
     switch (command) {
       case 'check':
         return await checkCommand(rest, io);
       case 'connectors':
-        return connectorsCommand(rest, io);
+        return await connectorsCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
-      case undefined:
       case 'help':
       case '--help':
-      case '-h':
-        io.stdout.write(USAGE);
-        return command === undefined ? EXIT.usage : EXIT.valid;
+      case '-h': {
+        const topic = rest[0];
+        if (topic !== undefined && !Object.hasOwn(HELP, topic))
+          throw new UsageError(`unknown command "${topic}"`, 'commands');
+        io.stdout.write(topic ? HELP[topic as Command] : USAGE);
+        return EXIT.valid;
+      }
+      case undefined:
+        io.stderr.write(USAGE);
+        return EXIT.usage;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(`unknown command "${command}"`, 'commands');
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CheckInputError) {
+    if (error instanceof UsageError) {
       io.stderr.write(`credval: ${error.message}\n`);
-      if (error instanceof UsageError) io.stderr.write(`\n${USAGE}`);
+      if (error.hint === 'commands') io.stderr.write(`\n${USAGE}`);
+      else if (error.hint) io.stderr.write(`Run \`credval ${error.hint} --help\` for its usage.\n`);
       return EXIT.usage;
     }
     if (argv[0] === 'serve') {
@@ -72,24 +155,41 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+/** `--help` or `-h` among a command's arguments (before a `--`) wins over anything else there. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+function parse(command: Command, args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, command);
   }
 }
 
 async function checkCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('check', args, {
     json: { type: 'boolean', default: false },
     require: { type: 'string', multiple: true, default: [] },
     'egress-allow': { type: 'string', multiple: true, default: [] },
     timeout: { type: 'string' },
   });
-  if (positionals.length !== 1) throw new UsageError('check needs exactly one connector name');
+  if (positionals.length !== 1) throw new UsageError('check needs exactly one connector name', 'check');
   const requirements = (values.require as string[]).map(parseRequirement);
   const timeoutMs = parseTimeout(values.timeout as string | undefined);
+  const [
+    { parseEgressAllow },
+    { CheckInputError, prepareCheck, runCheck },
+    { createGuardedClient },
+    { formatReport },
+  ] = await Promise.all([
+    import('../shared/net/address-policy.ts'),
+    import('../shared/connectors/check.ts'),
+    import('../shared/net/guarded-client.ts'),
+    import('./format-report.ts'),
+  ]);
   let egressAllow: string[];
   try {
     egressAllow = [
@@ -97,16 +197,33 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
       ...(values['egress-allow'] as string[]).flatMap((v) => parseEgressAllow(v)),
     ];
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, 'check');
   }
   const fields = await readFieldsFromStdin(io.stdin);
-  const check = prepareCheck({ connector: positionals[0], fields, requirements });
+  let check: PreparedCheck;
+  try {
+    check = prepareCheck({ connector: positionals[0], fields, requirements });
+  } catch (error) {
+    if (error instanceof CheckInputError) throw new UsageError(error.message);
+    throw error;
+  }
 
-  const client = createGuardedClient({ egressAllow, ...(timeoutMs ? { timeoutMs } : {}) });
+  let destination = firstUrlField(check);
+  const client = watchRequests(
+    createGuardedClient({ egressAllow, ...(timeoutMs ? { timeoutMs } : {}) }),
+    (url) => {
+      destination = displayUrl(url) ?? destination;
+    },
+  );
+  const progress = startProgress(
+    io.stderr,
+    () => `Checking ${check.connector.id}${destination ? ` at ${destination}` : ''}`,
+  );
   let report: Report;
   try {
     report = await runCheck(check, { client });
   } finally {
+    progress.stop();
     await client.close();
   }
   io.stdout.write(
@@ -115,9 +232,10 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT[report.verdict];
 }
 
-function connectorsCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parse(args, { json: { type: 'boolean', default: false } });
-  if (positionals.length > 0) throw new UsageError('connectors takes no arguments');
+async function connectorsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('connectors', args, { json: { type: 'boolean', default: false } });
+  if (positionals.length > 0) throw new UsageError('connectors takes no arguments', 'connectors');
+  const { connectorCatalogue } = await import('../shared/connectors/registry.ts');
   const catalogue = connectorCatalogue();
   if (values.json) {
     io.stdout.write(`${JSON.stringify(catalogue, null, 2)}\n`);
@@ -138,13 +256,16 @@ function connectorsCommand(args: string[], io: CliIo): number {
 
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length > 0)
-    throw new UsageError('serve takes no arguments; configure it with environment variables');
+    throw new UsageError('serve takes no arguments; configure it with environment variables', 'serve');
+  const { parseEnvironment } = await import('../shared/app/environment.ts');
   let env: Environment;
   try {
     env = parseEnvironment(io.env);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  // Loaded only here: the server pulls in the AWS SDK, dynalite and every route.
+  const { startLocalServer } = await import('./local-server.ts');
   const server = await startLocalServer(env);
   const lines = [
     `credval is serving ${server.url}`,
@@ -185,6 +306,7 @@ export function parseRequirement(text: string): Requirement {
   if (!resource || access.length === 0 || access.some((a) => a !== 'read' && a !== 'write')) {
     throw new UsageError(
       `--require "${text}" must look like RESOURCE:read,write (access is read and/or write)`,
+      'check',
     );
   }
   return { resource, access: [...new Set(access)] as Requirement['access'] };
@@ -193,7 +315,7 @@ export function parseRequirement(text: string): Requirement {
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 100 || Number(text) > 120_000) {
-    throw new UsageError('--timeout must be a number of milliseconds between 100 and 120000');
+    throw new UsageError('--timeout must be a number of milliseconds between 100 and 120000', 'check');
   }
   return Number(text);
 }

@@ -3,26 +3,29 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { awsClientConfig } from '../shared/app/aws-client-config.ts';
 import { meteredChecker } from '../shared/app/checker.ts';
 import type { Environment } from '../shared/app/environment.ts';
-import { createIdempotencyStore } from '../shared/app/idempotency.ts';
+import { createIdempotency } from '../shared/app/idempotency.ts';
+import { withLocalChangeFeed } from '../shared/app/local-change-feed.ts';
 import { startLocalRevalidation } from '../shared/app/local-revalidation.ts';
 import { createObservability, handledErrorLogger } from '../shared/app/observability.ts';
 import { createSecretStore } from '../shared/app/secrets.ts';
 import { serviceConfigOf } from '../shared/app/service-config.ts';
 import { createRepository } from '../shared/app/table.ts';
 import { HANDLER_FACTORIES } from '../shared/http/handlers/index.ts';
+import type { IdempotencyParts } from '../shared/http/idempotency.ts';
 import { HttpError, type HttpResult, problemFor } from '../shared/http/problem.ts';
 import type { HttpEvent } from '../shared/http/route.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import type { Resolver } from '../shared/net/types.ts';
+import { ChangeFeedConsumer } from '../shared/service/change-feed.ts';
 import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
+import { reconcileSecrets } from '../shared/service/reconcile-secrets.ts';
 import { Sweep } from '../shared/service/revalidation.ts';
 import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
 import {
@@ -34,8 +37,12 @@ import { LocalEventLog } from '../shared/store/local-event-log.ts';
 import { LocalFileSecretStore } from '../shared/store/local-file-secret-store.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
 import type { CredentialRepository, SecretStore } from '../shared/store/ports.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { defaultAccessLog, logAccess, quietLocalDiagnostics } from './local-logging.ts';
 
 const MAX_BODY_BYTES = 1 << 20;
+/** A secret younger than this without its item may be a create in flight, not an orphan. */
+const RECONCILE_GRACE_MS = 15 * 60_000;
 
 /** A bearer token and the tenant it stands for (local mode's stand-in for the JWT authorizer). */
 export interface LocalToken {
@@ -194,7 +201,7 @@ function lambdaContext(name: string): Context {
   };
 }
 
-function send(res: ServerResponse, result: HttpResult): void {
+function sendResult(res: ServerResponse, result: HttpResult): void {
   // Middlewares may leave a header undefined to mean "absent" (API Gateway drops those); so does this.
   const headers = Object.fromEntries(
     Object.entries(result.headers).filter(([, v]) => v !== undefined && v !== null),
@@ -207,8 +214,13 @@ function send(res: ServerResponse, result: HttpResult): void {
 interface Storage {
   repository: CredentialRepository;
   secrets: SecretStore;
-  idempotencyStore: BasePersistenceLayer;
+  idempotency: IdempotencyParts;
   close(): Promise<void>;
+}
+
+function headerValue(headers: HttpResult['headers'], name: string): string | null {
+  const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
+  return typeof found?.[1] === 'string' ? found[1] : null;
 }
 
 /** Local storage: dynalite on disk and the encrypted secret file store, both under the data dir. */
@@ -219,7 +231,7 @@ async function localStorage(env: Environment, dataDir: string): Promise<Storage>
   return {
     repository: createRepository(client, env.TABLE_NAME),
     secrets: new LocalFileSecretStore({ dir: join(dataDir, 'secrets') }),
-    idempotencyStore: createIdempotencyStore(client, env.TABLE_NAME),
+    idempotency: createIdempotency(client, env.TABLE_NAME),
     close: async () => {
       client.destroy();
       await dynamo.close();
@@ -233,24 +245,60 @@ function awsStorage(env: Environment): Storage {
   return {
     repository: createRepository(client, env.TABLE_NAME),
     secrets: createSecretStore(env),
-    idempotencyStore: createIdempotencyStore(client, env.TABLE_NAME),
+    idempotency: createIdempotency(client, env.TABLE_NAME),
     close: async () => client.destroy(),
   };
 }
 
+/** How a local server is started; everything is optional. */
+export interface LocalServerOptions {
+  /** For tests: a DNS resolver for the guarded client (e.g. names that rebind to private addresses). */
+  resolver?: Resolver;
+  /**
+   * Where the access log goes, one line per request; null for none. Default: stdout, when LOG_LEVEL is
+   * DEBUG or INFO.
+   */
+  accessLog?: ((line: string) => void) | null;
+}
+
 /**
- * Serves the Lambda handlers over HTTP on the embedded defaults (DESIGN.md section 9): each request becomes
+ * Serves the Lambda handlers over HTTP on the embedded defaults (README "Quick start"): each request becomes
  * an API Gateway payload 2.0 event, bearer tokens stand in for the JWT authorizer, and data lives under
- * DATA_DIR (or in AWS with STORAGE=aws).
+ * DATA_DIR (or in AWS with STORAGE=aws). One server per DATA_DIR: a second one fails at once, naming it.
  */
 export async function startLocalServer(
   env: Environment,
-  /** For tests: a DNS resolver for the guarded client (e.g. names that rebind to private addresses). */
-  options: { resolver?: Resolver } = {},
+  options: LocalServerOptions = {},
 ): Promise<LocalServer> {
+  quietLocalDiagnostics(env);
   const dataDir = resolve(env.DATA_DIR);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+  const lock = await lockDataDir(dataDir);
+  try {
+    const server = await serveDataDir(env, dataDir, {
+      ...options,
+      accessLog: options.accessLog === undefined ? defaultAccessLog(env) : options.accessLog,
+    });
+    return {
+      ...server,
+      close: async () => {
+        await server.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** Starts the server on a data dir this process has locked. */
+async function serveDataDir(
+  env: Environment,
+  dataDir: string,
+  options: { resolver?: Resolver; accessLog: ((line: string) => void) | null },
+): Promise<LocalServer> {
   let generatedToken: LocalToken | null = null;
   let tokens: LocalToken[];
   if (env.LOCAL_API_TOKENS) {
@@ -262,14 +310,6 @@ export async function startLocalServer(
   }
 
   const storage = env.STORAGE === 'aws' ? awsStorage(env) : await localStorage(env, dataDir);
-  // Locally the queue is in process and events go to DATA_DIR/events.ndjson (and the webhook), even with
-  // STORAGE=aws: the schedule, SQS and EventBridge are what the deployed stack adds.
-  const queue = new MemoryRevalidationQueue();
-  const events = new LocalEventLog({
-    file: join(dataDir, 'events.ndjson'),
-    ...(env.LOCAL_WEBHOOK_URL ? { webhookUrl: env.LOCAL_WEBHOOK_URL } : {}),
-    ...(env.LOCAL_WEBHOOK_SECRET ? { webhookSecret: env.LOCAL_WEBHOOK_SECRET } : {}),
-  });
   const client = createGuardedClient({
     egressAllow: env.EGRESS_ALLOW,
     timeoutMs: env.CHECK_TIMEOUT,
@@ -281,23 +321,50 @@ export async function startLocalServer(
   const clock = { now: () => new Date() };
   const config = serviceConfigOf(env);
   const onHandledError = handledErrorLogger(logger);
-  const { repository, secrets } = storage;
-  const commands = new CredentialCommands({
-    repository,
-    secrets,
-    check,
-    events,
-    clock,
-    config,
-    onHandledError,
+  const { secrets } = storage;
+  // On a table of its own the server does what the deployed stack does on AWS: the change feed (history and
+  // events: DATA_DIR/events.ndjson and the webhook), revalidation and reconciliation, in process. On an AWS table
+  // (STORAGE=aws) the stack's stream consumer, sweep and reconciliation do that work, so by default it serves
+  // the API only: LOCAL_REVALIDATION=on makes it do the rest too (a second sweeper beside a deployed one).
+  const inProcess = (env.LOCAL_REVALIDATION ?? (env.STORAGE === 'aws' ? 'off' : 'on')) === 'on';
+  const events = new LocalEventLog({
+    file: join(dataDir, 'events.ndjson'),
+    ...(env.LOCAL_WEBHOOK_URL ? { webhookUrl: env.LOCAL_WEBHOOK_URL } : {}),
+    ...(env.LOCAL_WEBHOOK_SECRET ? { webhookSecret: env.LOCAL_WEBHOOK_SECRET } : {}),
   });
-  const sweeper = startLocalRevalidation({
-    sweep: new Sweep({ repository, queue, clock }),
-    worker: new RevalidationWorker({ repository, secrets, events, check, clock, config, onHandledError }),
-    queue,
-    intervalMs: env.SWEEP_INTERVAL,
-    logger,
-  });
+  const repository = inProcess
+    ? withLocalChangeFeed(
+        storage.repository,
+        new ChangeFeedConsumer({
+          repository: storage.repository,
+          events,
+          clock,
+          historyTtlDays: config.historyTtlDays,
+        }),
+        onHandledError,
+      )
+    : storage.repository;
+  const commands = new CredentialCommands({ repository, secrets, check, clock, config, onHandledError });
+  const queue = new MemoryRevalidationQueue();
+  const sweeper = inProcess
+    ? startLocalRevalidation({
+        sweep: new Sweep({ repository, queue, clock }),
+        worker: new RevalidationWorker({ repository, secrets, check, clock, config, onHandledError }),
+        reconcile: () =>
+          reconcileSecrets({
+            secrets,
+            repository,
+            clock,
+            secretPrefix: config.secretPrefix,
+            recoveryDays: config.deletionRecoveryDays,
+            graceMs: RECONCILE_GRACE_MS,
+            onHandledError,
+          }),
+        queue,
+        intervalMs: env.SWEEP_INTERVAL,
+        logger,
+      })
+    : null;
   const deps = {
     logger,
     metrics,
@@ -307,14 +374,20 @@ export async function startLocalServer(
     commands,
     check,
     deletion: { repository, secrets, recoveryDays: config.deletionRecoveryDays, onHandledError },
-    idempotencyStore: storage.idempotencyStore,
+    idempotency: storage.idempotency,
   };
   const routes = ROUTES.map((r) => ({ ...r, handler: HANDLER_FACTORIES[r.name](deps) }));
 
   const server: Server = createServer(async (req, res) => {
     const correlationId = randomUUID();
+    const access = options.accessLog ? logAccess(req, res, options.accessLog) : null;
+    const send = (response: ServerResponse, result: HttpResult) => {
+      if (access) access.correlationId = headerValue(result.headers, 'x-correlation-id');
+      sendResult(response, result);
+    };
     try {
       const url = new URL(`http://local${req.url?.startsWith('/') ? req.url : '/'}`); // '//x' is a path, not a host
+      if (access) access.path = url.pathname;
       const candidates = routes.filter((r) => matchPath(r.path, url.pathname));
       if (candidates.length === 0) throw new HttpError(404, 'not_found', `No route ${url.pathname}.`);
       const route = candidates.find((r) => r.method === req.method);
@@ -366,19 +439,27 @@ export async function startLocalServer(
       });
     }
   });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(env.PORT, env.HOST, () => done());
-  });
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(env.PORT, env.HOST, () => done());
+    });
+  } catch (error) {
+    // A port in use: stop what already runs (the embedded database holds the data dir), so the process ends.
+    await sweeper?.stop();
+    await client.close();
+    await storage.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${env.HOST}:${port}`,
     dataDir,
     generatedToken,
     tokens,
-    sweep: () => sweeper.runOnce(),
+    sweep: () => sweeper?.runOnce() ?? Promise.resolve({ queued: 0, processed: 0, failed: 0 }),
     close: async () => {
-      await sweeper.stop();
+      await sweeper?.stop();
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();

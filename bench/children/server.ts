@@ -1,6 +1,6 @@
 // Child process: the local server exactly as `credval serve` builds it (startLocalServer), on a free port,
-// with a fixed bearer token, loopback allowed as a vendor destination and logs silenced. Its EMF metrics go
-// to stdout, which the parent discards. Answers `{ cpu: true }` with its CPU time used so far.
+// with a fixed bearer token, loopback allowed as a vendor destination and LOG_LEVEL=SILENT: no logs, no access
+// log and (below DEBUG, as in `credval serve`) no EMF metrics. Answers `{ cpu: true }` with its CPU time used so far.
 
 import { startLocalServer } from '../../bin/local-server.ts';
 import { parseEnvironment } from '../../shared/app/environment.ts';

@@ -13,4 +13,6 @@ export const SIZES = {
   /** Duration and concurrency of the local-server throughput run. */
   throughputSeconds: QUICK ? 3 : 10,
   throughputConcurrency: 32,
+  /** Fresh processes per command (and variant) for the CLI start-up medians. */
+  cliStartupRuns: QUICK ? 5 : 15,
 } as const;

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RevalidationMessage } from '../domain/events.ts';
+import type { ReconcileResult } from '../service/reconcile-secrets.ts';
 import type { Sweep } from '../service/revalidation.ts';
 import type { RevalidationWorker } from '../service/revalidation-worker.ts';
 import type { MemoryRevalidationQueue } from '../store/memory-queue.ts';
@@ -15,17 +16,20 @@ export interface LocalRevalidation {
 
 /**
  * Local mode's stand-in for the schedule, SQS and the worker Lambda: every `intervalMs` the same sweep runs
- * and the in-process queue is drained by the same worker code, in batches processed in parallel. A message
+ * and the in-process queue is drained by the same worker code, in batches processed in parallel; then the
+ * same reconciliation as the scheduled function's. A message
  * whose check failed is put back for the next round, as SQS would deliver it again.
  */
 export function startLocalRevalidation(options: {
   sweep: Sweep;
   worker: RevalidationWorker;
+  /** Schedules the deletion of orphaned secrets; run after each sweep. */
+  reconcile?: () => Promise<ReconcileResult>;
   queue: MemoryRevalidationQueue;
   intervalMs: number;
   logger: Logger;
 }): LocalRevalidation {
-  const { sweep: sweeper, worker, queue, logger } = options;
+  const { sweep: sweeper, worker, reconcile, queue, logger } = options;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
 
@@ -47,6 +51,8 @@ export function startLocalRevalidation(options: {
       });
     }
     if (retry.length > 0) await queue.send(retry);
+    const reconciled = await reconcile?.();
+    if (reconciled && reconciled.orphans > 0) logger.warn('orphaned secrets found', { ...reconciled });
     if (sweep.queued > 0 || failed > 0) logger.info('local sweep', { ...sweep, processed, failed });
     return { queued: sweep.queued, processed, failed };
   };

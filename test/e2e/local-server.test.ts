@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type Api,
   type ApiAnswer,
@@ -122,6 +122,14 @@ async function listAll(client: Api, query = ''): Promise<Array<{ id: string; [k:
   throw new Error('pagination did not end');
 }
 
+/** The server's access log so far: the stdout lines that start with a timestamp. */
+function accessLines(): string[] {
+  return server
+    .stdout()
+    .split('\n')
+    .filter((line) => /^\d{4}-\d\d-\d\dT[\d:.]+Z /.test(line));
+}
+
 /** Every file under a directory, recursively, with its bytes. */
 async function filesUnder(dir: string): Promise<Array<{ path: string; bytes: Buffer }>> {
   const out: Array<{ path: string; bytes: Buffer }> = [];
@@ -163,6 +171,8 @@ beforeAll(async () => {
       LOCAL_API_TOKENS: `${TOKEN_A}:tenant-a,${TOKEN_B}:tenant-b`,
       // A rejection becomes `invalid` only when confirmed this much later (default 5m).
       INVALID_CONFIRM_AFTER: `${CONFIRM_AFTER_MS}ms`,
+      // The most output there is (debug logs, EMF metrics, access log): the most a secret could leak into.
+      LOG_LEVEL: 'DEBUG',
     },
   });
   asA = recording(api(server.url, TOKEN_A));
@@ -979,6 +989,31 @@ describe('credval serve over HTTP', () => {
       expect(problems).toEqual([]);
     });
 
+    it('has one access log line: method, path without the query, status, time and correlation id', async () => {
+      const unlogged = () => {
+        const logged = new Map<string, number>();
+        for (const line of accessLines()) {
+          const match = /^\S+ ([A-Z]+) (\/\S*) (\d{3}) \d+(?:\.\d)? ms correlation-id=(\S+)$/.exec(line);
+          expect(match, line).not.toBeNull();
+          const key = `${match?.[1]} ${match?.[3]} ${match?.[4]}`;
+          logged.set(key, (logged.get(key) ?? 0) + 1);
+        }
+        const missing: string[] = [];
+        for (const { what, answer } of answers) {
+          const key = `${what.split(' ')[0]} ${answer.status} ${answer.headers.get('x-correlation-id')}`;
+          const left = logged.get(key) ?? 0;
+          if (left === 0) missing.push(what);
+          else logged.set(key, left - 1);
+        }
+        return missing;
+      };
+      // A line is written once its answer is sent, and reaches this process through a pipe: allow it a moment.
+      await vi.waitFor(() => expect(unlogged()).toEqual([]), { timeout: 5_000 });
+      // Paths are logged without their query strings (cursors, filters, anything pasted there).
+      expect(answers.some(({ what }) => what.includes('?'))).toBe(true);
+      expect(accessLines().filter((line) => line.includes('?'))).toEqual([]);
+    });
+
     it('echoes a well-formed X-Correlation-Id and replaces a malformed one', async () => {
       const given = `corr-${RUN}`;
       const ok = await asA('/connectors', { headers: { 'x-correlation-id': given } });
@@ -1005,8 +1040,10 @@ describe('credval serve over HTTP', () => {
       await server.stop();
       const stdout = server.stdout();
       const stderr = server.stderr();
-      // The process logged and emitted metrics (EMF), so there was output to leak into.
+      // The process logged, emitted metrics (EMF, at LOG_LEVEL=DEBUG) and an access log line per request,
+      // so there was output to leak into.
       expect(stdout).toContain('"CloudWatchMetrics"');
+      expect(stdout).toMatch(/ POST \/credentials 201 /);
       expect(stdout).toMatch(/"Checks":1/);
       expect(stdout).toContain('request refused');
       for (const [name, text] of [

@@ -9,14 +9,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process with `stdin` as its input (or a TTY-like empty stdin when null). */
+/**
+ * Runs the CLI in-process with `stdin` as its input (or a TTY-like empty stdin when null); `stderrIsTTY`
+ * makes stderr look like a terminal (80 columns), as for someone running credval by hand.
+ */
 export async function runCli(
   args: string[],
   stdin: string | null,
   env: NodeJS.ProcessEnv = {},
+  options: { stderrIsTTY?: boolean } = {},
 ): Promise<CliRun> {
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), options.stderrIsTTY ? { isTTY: true, columns: 80 } : {});
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));

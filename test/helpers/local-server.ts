@@ -22,7 +22,7 @@ export interface ServerProcess {
   stderr(): string;
   /** The process id, for diagnostics. */
   pid: number;
-  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  /** Resolves with the exit code (or the signal's name) once the process is gone and its output read. */
   exited: Promise<number | string | null>;
   /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
   stop(): Promise<void>;
@@ -58,8 +58,9 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   // Never outlive the test process, even when a test forgets stop() or the worker dies.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  // 'close', not 'exit': by then stdout and stderr are read to the end, so stdout() and stderr() are complete.
   const exited = new Promise<number | string | null>((resolve) => {
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       process.off('exit', killOnExit);
       resolve(code ?? signal);
     });
@@ -116,7 +117,10 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | string | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    await exited;
+    return;
+  }
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
   try {

@@ -10,5 +10,10 @@ export const LocalSettings = z.object({
   LOCAL_API_TOKENS: optionalText(),
   LOCAL_WEBHOOK_URL: url(),
   LOCAL_WEBHOOK_SECRET: optionalText(),
+  /**
+   * Whether the server runs revalidation, the change feed and reconciliation in process: on by default with
+   * local storage, off with STORAGE=aws (the deployed stack does that work on its table).
+   */
+  LOCAL_REVALIDATION: z.optional(z.enum(['on', 'off'])),
 });
 export type LocalSettings = z.output<typeof LocalSettings>;
