@@ -526,6 +526,7 @@ describe('Lambda bundles', () => {
         invalidChecks: 0,
         lastCheckId: 'v1',
         lastStatusBefore: null,
+        lastTrigger: null,
       },
     };
     await new DynamoCredentialRepository({ client: documents, tableName: TABLE }).create(seeded);

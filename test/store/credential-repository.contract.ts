@@ -85,6 +85,7 @@ export function credential(overrides: Partial<Credential> = {}): Credential {
       invalidChecks: 0,
       lastCheckId: 'v1',
       lastStatusBefore: 'valid',
+      lastTrigger: 'schedule',
     },
     ...overrides,
   };

@@ -20,7 +20,7 @@ export const TAGS: SecretTags = { tenantId: 'tenant-a', credentialId: 'cred-1', 
 export const token = (): string => randomUUID();
 
 /**
- * The behaviour every SecretStore shares (the Secrets Manager staging semantics). `makeStore` builds a fresh,
+ * The behaviour every SecretStore shares (the Secrets Manager version semantics). `makeStore` builds a fresh,
  * empty store on the clock given.
  */
 export function describeSecretStoreContract(
@@ -83,74 +83,97 @@ export function describeSecretStoreContract(
       ).rejects.toThrow(RangeError);
     });
 
-    it('rotates: pending is not current until promoted, and the old value stays as previous', async () => {
+    it('rotates: the new value is current at once and the old one stays as previous', async () => {
       const { store } = await setup();
       const n = secretName();
-      await store.create(n, { apiKey: 'old' }, { requestToken: token(), tags: TAGS });
+      const first = token();
+      await store.create(n, { apiKey: 'old' }, { requestToken: first, tags: TAGS });
       const requestToken = token();
-      const versionId = await store.putPending(n, { apiKey: 'new' }, { requestToken });
+      const versionId = await store.putCurrent(n, { apiKey: 'new' }, { requestToken });
       expect(versionId).toBe(requestToken);
-      expect(await store.putPending(n, { apiKey: 'new' }, { requestToken })).toBe(versionId);
+      expect(await store.getCurrent(n)).toEqual({ apiKey: 'new' });
+      // A retry with the same token and value is the same write.
+      expect(await store.putCurrent(n, { apiKey: 'new' }, { requestToken })).toBe(versionId);
+      expect(await store.getCurrent(n)).toEqual({ apiKey: 'new' });
+      // The previous value is still there: reverting makes it current again.
+      await store.revertCurrent(n, { from: versionId, to: first });
       expect(await store.getCurrent(n)).toEqual({ apiKey: 'old' });
-      await store.promotePending(n, versionId);
-      expect(await store.getCurrent(n)).toEqual({ apiKey: 'new' });
-      await store.promotePending(n, versionId);
-      expect(await store.getCurrent(n)).toEqual({ apiKey: 'new' });
-      // The pending label is gone: discarding it now changes nothing.
-      await store.discardPending(n, versionId);
-      expect(await store.getCurrent(n)).toEqual({ apiKey: 'new' });
     });
 
-    it('keeps rotating: each promotion makes the last current the previous one', async () => {
+    it('keeps rotating: each write makes the last current value the previous one', async () => {
       const { store } = await setup();
       const n = secretName();
       await store.create(n, { v: '1' }, { requestToken: token(), tags: TAGS });
       for (const v of ['2', '3', '4']) {
-        const id = await store.putPending(n, { v }, { requestToken: token() });
-        await store.promotePending(n, id);
+        await store.putCurrent(n, { v }, { requestToken: token() });
         expect(await store.getCurrent(n)).toEqual({ v });
       }
     });
 
-    it('refuses a token reused for another pending value', async () => {
+    it('lets only one of two writes with the same token win: the other value is never stored', async () => {
       const { store } = await setup();
       const n = secretName();
-      await store.create(n, { apiKey: 'old' }, { requestToken: token(), tags: TAGS });
+      const first = token();
+      await store.create(n, { apiKey: 'old' }, { requestToken: first, tags: TAGS });
       const requestToken = token();
-      await store.putPending(n, { apiKey: 'new' }, { requestToken });
-      await expect(store.putPending(n, { apiKey: 'other' }, { requestToken })).rejects.toThrow(ConflictError);
-    });
-
-    it('refuses the token of a version that was discarded or superseded (Secrets Manager keeps it)', async () => {
-      const { store } = await setup();
-      const n = secretName();
-      await store.create(n, { apiKey: 'old' }, { requestToken: token(), tags: TAGS });
-      const discarded = await store.putPending(n, { apiKey: 'bad' }, { requestToken: token() });
-      await store.discardPending(n, discarded);
-      await expect(store.putPending(n, { apiKey: 'bad' }, { requestToken: discarded })).rejects.toThrow(
-        ConflictError,
-      );
-      await expect(store.putPending(n, { apiKey: 'other' }, { requestToken: discarded })).rejects.toThrow(
-        ConflictError,
-      );
-      const superseded = await store.putPending(n, { apiKey: 'one' }, { requestToken: token() });
-      await store.putPending(n, { apiKey: 'two' }, { requestToken: token() });
-      await expect(store.putPending(n, { apiKey: 'one' }, { requestToken: superseded })).rejects.toThrow(
-        ConflictError,
-      );
+      const results = await Promise.allSettled([
+        store.putCurrent(n, { apiKey: 'one' }, { requestToken }),
+        store.putCurrent(n, { apiKey: 'two' }, { requestToken }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(lost.reason).toBeInstanceOf(ConflictError);
+      const won = (await store.getCurrent(n)).apiKey;
+      expect(['one', 'two']).toContain(won);
+      // The loser's value is nowhere: reverting to the first version shows the old one, not the loser's.
+      await store.revertCurrent(n, { from: requestToken, to: first });
       expect(await store.getCurrent(n)).toEqual({ apiKey: 'old' });
     });
 
-    it('discards a pending version: current is untouched and the version cannot be promoted', async () => {
+    it('refuses the token of a version that was superseded (Secrets Manager keeps it)', async () => {
       const { store } = await setup();
       const n = secretName();
       await store.create(n, { apiKey: 'old' }, { requestToken: token(), tags: TAGS });
-      const versionId = await store.putPending(n, { apiKey: 'bad' }, { requestToken: token() });
-      await store.discardPending(n, versionId);
-      await store.discardPending(n, versionId);
-      expect(await store.getCurrent(n)).toEqual({ apiKey: 'old' });
-      await expect(store.promotePending(n, versionId)).rejects.toThrow(SecretNotFoundError);
-      expect(await store.getCurrent(n)).toEqual({ apiKey: 'old' });
+      const superseded = await store.putCurrent(n, { apiKey: 'one' }, { requestToken: token() });
+      await store.putCurrent(n, { apiKey: 'two' }, { requestToken: token() });
+      await store.putCurrent(n, { apiKey: 'three' }, { requestToken: token() });
+      await expect(store.putCurrent(n, { apiKey: 'other' }, { requestToken: superseded })).rejects.toThrow(
+        ConflictError,
+      );
+      expect(await store.getCurrent(n)).toEqual({ apiKey: 'three' });
+    });
+
+    it('reverts only what is still current: a revert after someone moved on changes nothing', async () => {
+      const { store } = await setup();
+      const n = secretName();
+      const first = token();
+      await store.create(n, { v: '1' }, { requestToken: first, tags: TAGS });
+      const second = await store.putCurrent(n, { v: '2' }, { requestToken: token() });
+      await store.putCurrent(n, { v: '3' }, { requestToken: token() });
+      await store.revertCurrent(n, { from: second, to: first });
+      expect(await store.getCurrent(n)).toEqual({ v: '3' });
+    });
+
+    it('lists the secrets under a prefix, page by page, with those scheduled for deletion marked', async () => {
+      const { clock, store } = await setup();
+      const names = ['credval/t1/a', 'credval/t1/b', 'credval/t2/c', 'other/t1/d'];
+      for (const n of names) await store.create(n, { k: n }, { requestToken: token(), tags: TAGS });
+      await store.scheduleDeletion('credval/t1/b', 7);
+      const seen: Array<{ name: string; deletionScheduled: boolean; createdAt: string }> = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.list('credval/', { limit: 2, cursor });
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen.map((s) => [s.name, s.deletionScheduled]).sort()).toEqual([
+        ['credval/t1/a', false],
+        ['credval/t1/b', true],
+        ['credval/t2/c', false],
+      ]);
+      for (const entry of seen)
+        expect(Date.parse(entry.createdAt)).toBeLessThanOrEqual(clock.now().getTime());
+      expect(JSON.stringify(seen)).not.toContain('"k"');
     });
 
     it('makes a secret scheduled for deletion unreadable until it is restored', async () => {
@@ -160,7 +183,7 @@ export function describeSecretStoreContract(
       await store.scheduleDeletion(n, 7);
       await store.scheduleDeletion(n, 7);
       await expect(store.getCurrent(n)).rejects.toThrow(SecretNotFoundError);
-      await expect(store.putPending(n, { apiKey: 'x' }, { requestToken: token() })).rejects.toThrow(
+      await expect(store.putCurrent(n, { apiKey: 'x' }, { requestToken: token() })).rejects.toThrow(
         SecretNotFoundError,
       );
       await expect(store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS })).rejects.toThrow(
@@ -209,26 +232,22 @@ export function describeSecretStoreContract(
       const { store } = await setup();
       const n = secretName();
       await expect(store.getCurrent(n)).rejects.toThrow(SecretNotFoundError);
-      await expect(store.putPending(n, { a: 'b' }, { requestToken: token() })).rejects.toThrow(
+      await expect(store.putCurrent(n, { a: 'b' }, { requestToken: token() })).rejects.toThrow(
         SecretNotFoundError,
       );
-      await expect(store.promotePending(n, token())).rejects.toThrow(SecretNotFoundError);
       await expect(store.scheduleDeletion(n, 7)).rejects.toThrow(SecretNotFoundError);
       await expect(store.restore(n)).rejects.toThrow(SecretNotFoundError);
     });
 
-    it('serialises concurrent rotations of one secret without losing a version', async () => {
+    it('serialises concurrent writes of one secret without losing a version', async () => {
       const { store } = await setup();
       const n = secretName();
       await store.create(n, { v: '0' }, { requestToken: token(), tags: TAGS });
       const ids = await Promise.all(
-        ['1', '2', '3'].map((v) => store.putPending(n, { v }, { requestToken: token() })),
+        ['1', '2', '3'].map((v) => store.putCurrent(n, { v }, { requestToken: token() })),
       );
-      // The last pending write holds the label; promoting it wins, promoting the others finds nothing.
-      const last = ids[2] ?? '';
-      await store.promotePending(n, last);
-      expect(await store.getCurrent(n)).toEqual({ v: '3' });
-      await expect(store.promotePending(n, ids[0] ?? '')).rejects.toThrow(SecretNotFoundError);
+      expect(new Set(ids).size).toBe(3);
+      expect(['1', '2', '3']).toContain((await store.getCurrent(n)).v);
     });
 
     it('keeps different names apart', async () => {

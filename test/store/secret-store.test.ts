@@ -51,8 +51,7 @@ describe.skipIf(process.platform === 'win32')('LocalFileSecretStore on disk', ()
     const dir = await tempDir();
     const store = new LocalFileSecretStore({ dir });
     await store.create(NAME, { apiKey: CANARY }, { requestToken: token(), tags: TAGS });
-    const id = await store.putPending(NAME, { apiKey: `${CANARY}-2` }, { requestToken: token() });
-    await store.promotePending(NAME, id);
+    await store.putCurrent(NAME, { apiKey: `${CANARY}-2` }, { requestToken: token() });
     const files = await allBytes(dir);
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const bytes of files) {
@@ -74,8 +73,7 @@ describe.skipIf(process.platform === 'win32')('LocalFileSecretStore on disk', ()
     const dir = await tempDir();
     const store = new LocalFileSecretStore({ dir });
     await store.create(NAME, { v: '0' }, { requestToken: token(), tags: TAGS });
-    for (const v of ['1', '2', '3'])
-      await store.promotePending(NAME, await store.putPending(NAME, { v }, { requestToken: token() }));
+    for (const v of ['1', '2', '3']) await store.putCurrent(NAME, { v }, { requestToken: token() });
     const file = JSON.parse(await readFile(store.fileFor(NAME), 'utf8'));
     expect(file.versions.map((v: { stages: string[] }) => v.stages)).toEqual([
       ['AWSPREVIOUS'],
@@ -213,14 +211,14 @@ describe('MemorySecretStore helpers', () => {
     const store = new MemorySecretStore();
     const created = token();
     await store.create('credval/t/1', { apiKey: 'k' }, { requestToken: created, tags: TAGS });
-    const pending = await store.putPending('credval/t/1', { apiKey: 'k2' }, { requestToken: token() });
-    expect(store.names()).toEqual(['credval/t/1']);
+    const rotated = await store.putCurrent('credval/t/1', { apiKey: 'k2' }, { requestToken: token() });
+    expect(await store.names()).toEqual(['credval/t/1']);
     expect(store.describe('credval/t/1')).toEqual({
       name: 'credval/t/1',
       tags: TAGS,
       versions: [
-        { id: created, stages: ['AWSCURRENT'] },
-        { id: pending, stages: ['AWSPENDING'] },
+        { id: created, stages: ['AWSPREVIOUS'] },
+        { id: rotated, stages: ['AWSCURRENT'] },
       ],
     });
     expect(JSON.stringify(store.describe('credval/t/1'))).not.toContain('k2');

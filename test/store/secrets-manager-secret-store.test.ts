@@ -5,6 +5,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   InvalidRequestException,
+  ListSecretsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
@@ -41,6 +42,7 @@ const COMMANDS = {
   DeleteSecret: DeleteSecretCommand,
   DescribeSecret: DescribeSecretCommand,
   GetSecretValue: GetSecretValueCommand,
+  ListSecrets: ListSecretsCommand,
   PutSecretValue: PutSecretValueCommand,
   RestoreSecret: RestoreSecretCommand,
   UpdateSecretVersionStage: UpdateSecretVersionStageCommand,
@@ -112,7 +114,7 @@ describe('SecretsManagerSecretStore: the commands it sends', () => {
     await expect(store().create(NAME, { a: 'b' }, { requestToken: 'short', tags: TAGS })).rejects.toThrow(
       RangeError,
     );
-    await expect(store().putPending(NAME, { a: 'b' }, { requestToken: 'x'.repeat(65) })).rejects.toThrow(
+    await expect(store().putCurrent(NAME, { a: 'b' }, { requestToken: 'x'.repeat(65) })).rejects.toThrow(
       RangeError,
     );
     expect(sent()).toEqual([]);
@@ -127,78 +129,85 @@ describe('SecretsManagerSecretStore: the commands it sends', () => {
     expect(sent()).toEqual([['GetSecretValue', { SecretId: NAME, VersionStage: 'AWSCURRENT' }]]);
   });
 
-  it('puts a pending version with the request token and returns its version id', async () => {
-    sm.on(PutSecretValueCommand).resolves({ VersionId: TOKEN, VersionStages: ['AWSPENDING'] });
-    expect(await store().putPending(NAME, { apiKey: 'new' }, { requestToken: TOKEN })).toBe(TOKEN);
+  it('writes a new current version with the request token, and Secrets Manager labels it AWSCURRENT', async () => {
+    sm.on(PutSecretValueCommand).resolves({ VersionId: TOKEN, VersionStages: ['AWSCURRENT'] });
+    expect(await store().putCurrent(NAME, { apiKey: 'new' }, { requestToken: TOKEN })).toBe(TOKEN);
+    // No VersionStages: Secrets Manager then moves AWSCURRENT to the new version and AWSPREVIOUS to the old one.
     expect(sent()).toEqual([
-      [
-        'PutSecretValue',
-        {
-          SecretId: NAME,
-          SecretString: '{"apiKey":"new"}',
-          ClientRequestToken: TOKEN,
-          VersionStages: ['AWSPENDING'],
-        },
-      ],
+      ['PutSecretValue', { SecretId: NAME, SecretString: '{"apiKey":"new"}', ClientRequestToken: TOKEN }],
     ]);
   });
 
-  it('promotes: finds the current version, moves AWSCURRENT, then removes AWSPENDING', async () => {
-    sm.on(DescribeSecretCommand).resolves({
-      Name: NAME,
-      VersionIdsToStages: { [V_OLD]: ['AWSCURRENT'], [V_NEW]: ['AWSPENDING'] },
-    });
+  it('maps the same token with another value (a rotation of the same version that lost) to ConflictError', async () => {
+    sm.on(PutSecretValueCommand).rejects(
+      new ResourceExistsException({
+        message: 'A resource with the ID you requested already exists.',
+        $metadata: {},
+      }),
+    );
+    await expect(store().putCurrent(NAME, { apiKey: 'other' }, { requestToken: TOKEN })).rejects.toThrow(
+      ConflictError,
+    );
+  });
+
+  it('reverts by moving AWSCURRENT back from the version it names to the one given', async () => {
     sm.on(UpdateSecretVersionStageCommand).resolves({ Name: NAME });
-    await store().promotePending(NAME, V_NEW);
+    await store().revertCurrent(NAME, { from: V_NEW, to: V_OLD });
     expect(sent()).toEqual([
-      ['DescribeSecret', { SecretId: NAME }],
       [
         'UpdateSecretVersionStage',
-        { SecretId: NAME, VersionStage: 'AWSCURRENT', MoveToVersionId: V_NEW, RemoveFromVersionId: V_OLD },
-      ],
-      [
-        'UpdateSecretVersionStage',
-        { SecretId: NAME, VersionStage: 'AWSPENDING', RemoveFromVersionId: V_NEW },
+        { SecretId: NAME, VersionStage: 'AWSCURRENT', RemoveFromVersionId: V_NEW, MoveToVersionId: V_OLD },
       ],
     ]);
   });
 
-  it('does nothing more when the version is already current (a retried promotion)', async () => {
-    sm.on(DescribeSecretCommand).resolves({
-      VersionIdsToStages: { [V_OLD]: ['AWSPREVIOUS'], [V_NEW]: ['AWSCURRENT'] },
-    });
-    await store().promotePending(NAME, V_NEW);
-    expect(sent()).toEqual([['DescribeSecret', { SecretId: NAME }]]);
-  });
-
-  it('finishes a promotion interrupted before AWSPENDING was removed', async () => {
-    sm.on(DescribeSecretCommand).resolves({
-      VersionIdsToStages: { [V_OLD]: ['AWSPREVIOUS'], [V_NEW]: ['AWSCURRENT', 'AWSPENDING'] },
-    });
-    sm.on(UpdateSecretVersionStageCommand).resolves({});
-    await store().promotePending(NAME, V_NEW);
-    expect(sent()).toEqual([
-      ['DescribeSecret', { SecretId: NAME }],
-      [
-        'UpdateSecretVersionStage',
-        { SecretId: NAME, VersionStage: 'AWSPENDING', RemoveFromVersionId: V_NEW },
-      ],
-    ]);
-  });
-
-  it('refuses to promote a version the secret does not have', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [V_OLD]: ['AWSCURRENT'] } });
-    await expect(store().promotePending(NAME, V_NEW)).rejects.toThrow(SecretNotFoundError);
+  it('takes a revert whose version is no longer current (InvalidParameterException) as nothing to undo', async () => {
+    sm.on(UpdateSecretVersionStageCommand).rejects(
+      Object.assign(new Error('The parameter RemoveFromVersionId is not the current version'), {
+        name: 'InvalidParameterException',
+      }),
+    );
+    await store().revertCurrent(NAME, { from: V_NEW, to: V_OLD });
+    await store().revertCurrent(NAME, { from: V_OLD, to: V_OLD });
     expect(sent()).toHaveLength(1);
   });
 
-  it('discards a pending version by removing its AWSPENDING label', async () => {
-    sm.on(UpdateSecretVersionStageCommand).resolves({});
-    await store().discardPending(NAME, V_NEW);
+  it('lists the secrets under a prefix, with deletion dates, and pages with NextToken', async () => {
+    sm.on(ListSecretsCommand)
+      .resolvesOnce({
+        SecretList: [
+          { Name: 'credval/t/1', CreatedDate: new Date('2026-01-01T00:00:00Z') },
+          { Name: 'credval/t/2', CreatedDate: new Date('2026-01-02T00:00:00Z'), DeletedDate: new Date() },
+        ],
+        NextToken: 'next-page',
+      })
+      .resolvesOnce({ SecretList: [{ Name: 'credvalx/t/3', CreatedDate: new Date() }] });
+    const first = await store().list('credval/', { limit: 50 });
+    expect(first).toEqual({
+      items: [
+        { name: 'credval/t/1', createdAt: '2026-01-01T00:00:00.000Z', deletionScheduled: false },
+        { name: 'credval/t/2', createdAt: '2026-01-02T00:00:00.000Z', deletionScheduled: true },
+      ],
+      nextCursor: 'next-page',
+    });
+    // Another prefix that merely starts alike is filtered out.
+    expect(await store().list('credval/', { limit: 50, cursor: 'next-page' })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
     expect(sent()).toEqual([
       [
-        'UpdateSecretVersionStage',
-        { SecretId: NAME, VersionStage: 'AWSPENDING', RemoveFromVersionId: V_NEW },
+        'ListSecrets',
+        { Filters: [{ Key: 'name', Values: ['credval/'] }], IncludePlannedDeletion: true, MaxResults: 50 },
+      ],
+      [
+        'ListSecrets',
+        {
+          Filters: [{ Key: 'name', Values: ['credval/'] }],
+          IncludePlannedDeletion: true,
+          MaxResults: 50,
+          NextToken: 'next-page',
+        },
       ],
     ]);
   });
@@ -251,11 +260,10 @@ describe('SecretsManagerSecretStore: errors', () => {
     sm.onAnyCommand().rejects(notFound());
     const s = store();
     await expect(s.getCurrent(NAME)).rejects.toThrow(SecretNotFoundError);
-    await expect(s.putPending(NAME, { a: 'b' }, { requestToken: TOKEN })).rejects.toThrow(
+    await expect(s.putCurrent(NAME, { a: 'b' }, { requestToken: TOKEN })).rejects.toThrow(
       SecretNotFoundError,
     );
-    await expect(s.promotePending(NAME, V_NEW)).rejects.toThrow(SecretNotFoundError);
-    await expect(s.discardPending(NAME, V_NEW)).rejects.toThrow(SecretNotFoundError);
+    await expect(s.revertCurrent(NAME, { from: V_NEW, to: V_OLD })).rejects.toThrow(SecretNotFoundError);
     await expect(s.scheduleDeletion(NAME, 7)).rejects.toThrow(SecretNotFoundError);
     await expect(s.restore(NAME)).rejects.toThrow(SecretNotFoundError);
     const error = await s.getCurrent(NAME).catch((e: unknown) => e);
@@ -287,10 +295,10 @@ describe('SecretsManagerSecretStore: errors', () => {
     const s = store();
     const attempts = [
       s.create(NAME, { apiKey: CANARY }, { requestToken: TOKEN, tags: TAGS }),
-      s.putPending(NAME, { apiKey: CANARY }, { requestToken: TOKEN }),
+      s.putCurrent(NAME, { apiKey: CANARY }, { requestToken: TOKEN }),
       s.getCurrent(NAME),
-      s.promotePending(NAME, V_NEW),
-      s.discardPending(NAME, V_NEW),
+      s.revertCurrent(NAME, { from: V_NEW, to: V_OLD }),
+      s.list('credval/', { limit: 10 }),
       s.scheduleDeletion(NAME, 7),
       s.restore(NAME),
       s.deleteNow(NAME),
