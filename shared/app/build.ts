@@ -86,9 +86,9 @@ export function awsStorage(env: Environment): Storage {
 }
 
 /** Runs checks through the guarded client and counts them (EMF: checks by connector and verdict, latency). */
-export function meteredChecker(client: GuardedClient, metrics: Metrics): Checker {
+export function meteredChecker(client: GuardedClient, metrics: Metrics, deadlineMs?: number): Checker {
   return async (check) => {
-    const report = await runCheck(check, { client });
+    const report = await runCheck(check, { client, ...(deadlineMs ? { deadlineMs } : {}) });
     const metric = metrics.singleMetric();
     metric.addDimensions({ connector: check.connector.id, verdict: report.verdict });
     metric.addMetric('Checks', MetricUnit.Count, 1);
@@ -110,7 +110,7 @@ function runtimeParts(env: Environment, options: BuildOptions) {
     logger,
     metrics,
     client,
-    check: meteredChecker(client, metrics),
+    check: meteredChecker(client, metrics, env.CHECK_DEADLINE),
     clock: options.clock ?? { now: () => new Date() },
     config: serviceConfigOf(env),
     // Handled failures are logged by name only: their messages could come from anywhere.

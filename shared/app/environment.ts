@@ -47,6 +47,8 @@ export const Environment = z.object({
   INVALID_CONFIRM_AFTER: duration('5m'),
   SWEEP_INTERVAL: duration('60s'),
   CHECK_TIMEOUT: duration('15s'),
+  /** One deadline for a whole check; the API's stays well inside API Gateway's 30 s, the worker sets its own. */
+  CHECK_DEADLINE: duration('20s'),
   HISTORY_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   SECRET_RECOVERY_DAYS: z.coerce.number().int().min(7).max(30).default(7),
   TENANT_CLAIM: z.string().min(1).default('tenant_id'),

@@ -21,6 +21,8 @@ export interface CatalogueEntry {
   description: string;
   fields: Connector['fields'];
   jsonSchema: Record<string, unknown>;
+  /** The most distinct resources one check may name in `requirements`. */
+  maxRequirements: number;
 }
 
 /** The connector catalogue served at `GET /connectors` and printed by `credval connectors`. */
@@ -31,5 +33,6 @@ export function connectorCatalogue(): CatalogueEntry[] {
     description: c.description,
     fields: c.fields,
     jsonSchema: fieldsJsonSchema(c.schema),
+    maxRequirements: c.maxRequirements,
   }));
 }

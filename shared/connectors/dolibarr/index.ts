@@ -1,3 +1,4 @@
+import { MAX_REQUIREMENTS } from '../check-budget.ts';
 import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
@@ -13,6 +14,7 @@ export const dolibarr: Connector = {
   fields: DOLIBARR_FIELDS,
   schema: fieldsSchema(DOLIBARR_FIELDS),
   defaultResources: DOLIBARR_DEFAULT_RESOURCES,
+  maxRequirements: MAX_REQUIREMENTS,
   normalize(input) {
     const { fields, warnings } = trimFields(input, DOLIBARR_FIELDS);
     warnings.push(...fixUrlField(fields, 'baseUrl', 'The Dolibarr URL', DOLIBARR_URL_SUFFIXES));

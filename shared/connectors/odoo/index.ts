@@ -1,3 +1,4 @@
+import { MAX_REQUIREMENTS } from '../check-budget.ts';
 import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
@@ -13,6 +14,7 @@ export const odoo: Connector = {
   fields: ODOO_FIELDS,
   schema: fieldsSchema(ODOO_FIELDS),
   defaultResources: ODOO_DEFAULT_RESOURCES,
+  maxRequirements: MAX_REQUIREMENTS,
   normalize(input) {
     const { fields, warnings } = trimFields(input, ODOO_FIELDS);
     warnings.push(...fixUrlField(fields, 'serverUrl', 'The Odoo URL', ODOO_URL_SUFFIXES));
