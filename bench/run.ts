@@ -116,7 +116,7 @@ const PARTS = [
         .filter((row) => row.goal !== null)
         .map((row) => ({
           goal: `<= ${row.goal} round trips (${row.scenario})`,
-          met: row.roundTrips <= (row.goal ?? 0) + 0.5,
+          met: Math.round(row.roundTrips) <= (row.goal ?? 0),
           value: row.roundTrips.toFixed(1),
         })),
       {

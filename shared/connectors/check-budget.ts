@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Slots } from '../net/slots.ts';
 import type { OutboundResult } from '../net/types.ts';
 
@@ -35,6 +36,8 @@ export class CheckBudget {
 
   constructor(options: { deadlineMs?: number; concurrency?: number } = {}) {
     this.deadlineMs = Math.min(positiveOr(options.deadlineMs, DEFAULT_CHECK_DEADLINE_MS), MAX_TIMER_MS);
+    // Every call and every waiter listens to this one signal (and removes its listener when done).
+    setMaxListeners(0, this.controller.signal);
     this.slots = new Slots(Math.max(1, Math.floor(options.concurrency ?? PER_CHECK_CONCURRENCY)));
     this.timer = setTimeout(() => {
       this.expiredFlag = true;

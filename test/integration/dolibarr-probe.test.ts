@@ -255,7 +255,9 @@ describe('Dolibarr probe: instance lock, timeouts and transport trouble', () => 
     // Whatever answers on 127.0.0.1:443 here (usually nothing), the trace shows where the retry went.
     const redirector = await startStubServer((req, res) => {
       res
-        .writeHead(301, { location: `https://127.0.0.1${req.url}?DOLAPIKEY=${DOLIBARR_KEYS.admin}&sid=s3cr3t` })
+        .writeHead(301, {
+          location: `https://127.0.0.1${req.url}?DOLAPIKEY=${DOLIBARR_KEYS.admin}&sid=s3cr3t`,
+        })
         .end();
     });
     try {
