@@ -49,19 +49,24 @@ export interface OverheadResult {
 type Call = { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string };
 
 /**
- * Replays a check's vendor calls directly with undici: same method, URL, headers and body, no checks. The body is
- * read as received (still compressed when the vendor compressed it) and not parsed: the floor of any client.
+ * Replays a check's vendor calls directly with undici: same method, URL, headers and body, no checks, in the same
+ * rounds (the calls of one round at once, as the check sends them). The body is read as received (still
+ * compressed when the vendor compressed it) and not parsed: the floor of any client.
  */
-function directReplay(agent: Agent, calls: Call[]) {
+function directReplay(agent: Agent, rounds: Call[][]) {
   return async () => {
-    for (const call of calls) {
-      const res = await request(call.url, {
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        dispatcher: agent,
-      });
-      await res.body.text();
+    for (const round of rounds) {
+      await Promise.all(
+        round.map(async (call) => {
+          const res = await request(call.url, {
+            method: call.method,
+            headers: call.headers,
+            body: call.body,
+            dispatcher: agent,
+          });
+          await res.body.text();
+        }),
+      );
     }
   };
 }
@@ -97,7 +102,7 @@ export async function benchCheckOverhead(): Promise<OverheadResult> {
   };
   const record = async (
     name: string,
-    calls: Call[],
+    calls: Call[][],
     library: () => Promise<{ verdict: string }>,
     serverBody: () => unknown,
   ) => {
@@ -111,7 +116,7 @@ export async function benchCheckOverhead(): Promise<OverheadResult> {
     const s = timing(srv);
     rows.push({
       name,
-      vendorCalls: calls.length,
+      vendorCalls: calls.flat().length,
       direct: d,
       library: { ...l, ratio: round(l.p50Ms / d.p50Ms), addedMs: round(l.p50Ms - d.p50Ms, 3) },
       server: { ...s, ratio: round(s.p50Ms / d.p50Ms), addedMs: round(s.p50Ms - d.p50Ms, 3) },
@@ -131,12 +136,19 @@ export async function benchCheckOverhead(): Promise<OverheadResult> {
     await record(
       'dolibarr (admin key)',
       [
-        { method: 'GET', url: `${dolibarr.url}/api/index.php/status`, headers: dolibarrHeaders },
-        {
-          method: 'GET',
-          url: `${dolibarr.url}/api/index.php/users/info?includepermissions=1`,
-          headers: dolibarrHeaders,
-        },
+        [{ method: 'GET', url: `${dolibarr.url}/api/index.php/status`, headers: dolibarrHeaders }],
+        [
+          {
+            method: 'GET',
+            url: `${dolibarr.url}/api/index.php/users/info?includepermissions=1`,
+            headers: dolibarrHeaders,
+          },
+          {
+            method: 'GET',
+            url: `${dolibarr.url}/api/index.php/thirdparties?limit=1`,
+            headers: dolibarrHeaders,
+          },
+        ],
       ],
       () => runCheck(dolibarrCheck, { client }),
       () => ({ connector: 'dolibarr', fields: dolibarrFields }),
@@ -160,20 +172,24 @@ export async function benchCheckOverhead(): Promise<OverheadResult> {
     await record(
       'odoo 19 (API key, JSON-2)',
       [
-        {
-          method: 'POST',
-          url: `${odoo.url}/web/webclient/version_info`,
-          headers: { 'content-type': 'application/json' },
-          body: '{"jsonrpc":"2.0","method":"call","params":{},"id":1}',
-        },
-        json2('res.users/context_get', {}),
-        json2('res.users/read', { ids: [2], fields: ['login', 'name', 'company_id', 'share'] }),
-        json2('ir.config_parameter/check_access_rights', { operation: 'write', raise_exception: false }),
-        ...['res.partner', 'purchase.order'].flatMap((m) =>
-          ['read', 'write'].map((op) =>
-            json2(`${m}/check_access_rights`, { operation: op, raise_exception: false }),
+        [
+          {
+            method: 'POST',
+            url: `${odoo.url}/web/webclient/version_info`,
+            headers: { 'content-type': 'application/json' },
+            body: '{"jsonrpc":"2.0","method":"call","params":{},"id":1}',
+          },
+        ],
+        [json2('res.users/context_get', {})],
+        [
+          json2('res.users/read', { ids: [2], fields: ['login', 'name', 'company_id', 'share'] }),
+          json2('ir.config_parameter/check_access_rights', { operation: 'write', raise_exception: false }),
+          ...['res.partner', 'purchase.order'].flatMap((m) =>
+            ['read', 'write'].map((op) =>
+              json2(`${m}/check_access_rights`, { operation: op, raise_exception: false }),
+            ),
           ),
-        ),
+        ],
       ],
       () => runCheck(odooCheck, { client }),
       () => ({ connector: 'odoo', fields: odooFields }),
@@ -204,16 +220,18 @@ export async function benchCheckOverhead(): Promise<OverheadResult> {
     await record(
       'precoro (token)',
       [
-        {
-          method: 'GET',
-          url: `${precoro.url}/users?per_page=10`,
-          headers: {
-            'X-AUTH-TOKEN': 'bench-token',
-            email: 'b@example.com',
-            accept: 'application/json',
-            'accept-encoding': 'gzip, deflate, br',
+        [
+          {
+            method: 'GET',
+            url: `${precoro.url}/users?per_page=10`,
+            headers: {
+              'X-AUTH-TOKEN': 'bench-token',
+              email: 'b@example.com',
+              accept: 'application/json',
+              'accept-encoding': 'gzip, deflate, br',
+            },
           },
-        },
+        ],
       ],
       () => runCheck(precoroCheck, { client, precoroLedger: new PrecoroLedger() }),
       () => ({

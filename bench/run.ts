@@ -1,7 +1,7 @@
 // Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
-//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput, startup
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput, startup, roundtrips
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ const { benchCheckOverhead, printCheckOverhead } = await import('./check-overhea
 const { benchCliStartup, printCliStartup } = await import('./cli-startup.ts');
 const { QUICK, SIZES } = await import('./lib/config.ts');
 const { round } = await import('./lib/stats.ts');
+const { benchRoundTrips, printRoundTrips } = await import('./round-trips.ts');
 const { benchServerThroughput, printServerThroughput } = await import('./server-throughput.ts');
 const { benchSweep, printSweep } = await import('./sweep.ts');
 
@@ -134,6 +135,31 @@ const PARTS = [
         met: row.ratio <= r.ratioGoal,
         value: `${row.ratio.toFixed(2)}x (${row.p50Ms} ms; by CPU time ${row.cpuRatio.toFixed(2)}x)`,
       })),
+  }),
+  part({
+    key: 'roundtrips',
+    title: '7. round trips, deadline and per-host load',
+    run: benchRoundTrips,
+    print: printRoundTrips,
+    goals: (r) => [
+      ...r.rows
+        .filter((row) => row.goal !== null)
+        .map((row) => ({
+          goal: `<= ${row.goal} round trips (${row.scenario})`,
+          met: Math.round(row.roundTrips) <= (row.goal ?? 0),
+          value: row.roundTrips.toFixed(1),
+        })),
+      {
+        goal: `<= ${r.hostCap.goal} requests in flight at one host (${r.hostCap.checks} concurrent checks)`,
+        met: r.hostCap.maxInFlight <= r.hostCap.goal,
+        value: String(r.hostCap.maxInFlight),
+      },
+      ...r.server.map((s) => ({
+        goal: `a 2xx/4xx answer and no vendor call after it (${s.scenario})`,
+        met: s.status < 500 && s.callsAfterAnswer === 0,
+        value: `HTTP ${s.status} ${s.verdict}, ${s.callsAfterAnswer} calls after`,
+      })),
+    ],
   }),
 ];
 

@@ -21,6 +21,8 @@ export interface CliIo {
 export const EXIT = { valid: 0, invalid: 1, inconclusive: 2, usage: 64, internal: 70 } as const;
 
 const MAX_STDIN_BYTES = 1 << 20;
+/** The whole check's deadline without `--timeout`: no API Gateway in front of the CLI, so longer than the API's. */
+const CLI_CHECK_DEADLINE_MS = 30_000;
 
 const CHECK_USAGE = `Usage: credval check <connector> [--json] [--require RESOURCE[:read,write]]... [--egress-allow CIDR]... [--timeout MS]
 
@@ -221,7 +223,7 @@ async function checkCommand(args: string[], io: CliIo): Promise<number> {
   );
   let report: Report;
   try {
-    report = await runCheck(check, { client });
+    report = await runCheck(check, { client, deadlineMs: timeoutMs ?? CLI_CHECK_DEADLINE_MS });
   } finally {
     progress.stop();
     await client.close();

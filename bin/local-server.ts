@@ -317,7 +317,7 @@ async function serveDataDir(
   });
   // The one place that builds every part: the same parts the Lambda functions build one by one.
   const { logger, metrics } = createObservability(env);
-  const check = meteredChecker(client, metrics);
+  const check = meteredChecker(client, metrics, env.CHECK_DEADLINE);
   const clock = { now: () => new Date() };
   const config = serviceConfigOf(env);
   const onHandledError = handledErrorLogger(logger);

@@ -63,6 +63,13 @@ export const COPY_DIRS: Partial<Record<string, string[]>> = { console: ['console
 
 /** API Gateway ends an HTTP API integration at 30 s: a function that calls a vendor answers before that. */
 const VENDOR_CALLING_HTTP_TIMEOUT = Duration.seconds(29);
+/** One check's deadline behind the API: its report comes back well inside the function's 29 s. */
+export const API_CHECK_DEADLINE = '20s';
+/**
+ * The worker's own, longer check deadline: a batch of 10 against one host runs at most 4 checks at once, so
+ * three deadlines in a row still end inside the worker's timeout.
+ */
+export const WORKER_CHECK_DEADLINE = '30s';
 
 /** The revalidation functions' names (their entries are `functions/<name>.ts`). */
 export const REVALIDATION_FUNCTIONS = Object.keys(BACKGROUND_FUNCTIONS) as Array<
@@ -103,6 +110,7 @@ export class StatelessStack extends Stack {
       CHECK_INTERVAL: config.checkInterval,
       INVALID_CONFIRM_AFTER: config.invalidConfirmAfter,
       CHECK_TIMEOUT: config.checkTimeout,
+      CHECK_DEADLINE: API_CHECK_DEADLINE,
       LOG_LEVEL: config.logLevel,
       POWERTOOLS_SERVICE_NAME: 'credval',
       POWERTOOLS_METRICS_NAMESPACE: 'credval',
@@ -226,11 +234,9 @@ export class StatelessStack extends Stack {
         resources,
       );
     const sweep = background('sweep', { timeout: Duration.minutes(5) });
-    background('revalidation-worker', { memorySize: 1024, timeout: workerTimeout }).consumeQueue(this.queue, {
-      batchSize: 10,
-      reportBatchItemFailures: true,
-      maxConcurrency: 5,
-    });
+    const worker = background('revalidation-worker', { memorySize: 1024, timeout: workerTimeout });
+    worker.function.addEnvironment('CHECK_DEADLINE', WORKER_CHECK_DEADLINE);
+    worker.consumeQueue(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 });
     const trigger = background('revalidation-trigger', {});
 
     this.sweepScheduleRole = new Role(this, 'SweepScheduleRole', {

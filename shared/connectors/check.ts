@@ -1,12 +1,14 @@
 import { type Report, Report as ReportSchema, Requirement, type Warning } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
 import type { GuardedClient } from '../net/types.ts';
+import { CheckBudget, MAX_REQUIREMENTS } from './check-budget.ts';
 import { failed } from './findings.ts';
 import { asFieldValues } from './normalize.ts';
 import { enforceRequirements, readAccessWarnings } from './permissions.ts';
 import type { PrecoroLedger } from './precoro/request-ledger.ts';
 import { ProbeRecorder } from './probe-recorder.ts';
 import { CONNECTORS, findConnector } from './registry.ts';
+import { scrubReport, secretScrubber } from './scrub.ts';
 import type { Connector, FieldValues, ProbeFinding } from './types.ts';
 
 /** One problem with the submitted input, named by field. */
@@ -32,7 +34,9 @@ export interface PreparedCheck {
   warnings: Warning[];
 }
 
-const Requirements = z.array(Requirement).check(z.maxLength(50, 'at most 50 requirements'));
+const Requirements = z.array(Requirement).check(
+  z.maxLength(MAX_REQUIREMENTS, `at most ${MAX_REQUIREMENTS} requirements`),
+);
 
 /** Validates and normalises a check request; throws CheckInputError naming every problem. */
 export function prepareCheck(input: {
@@ -69,10 +73,19 @@ export function prepareCheck(input: {
       })),
     );
   }
+  if (requirements.success) {
+    const resources = new Set(requirements.data.map((r) => r.resource)).size;
+    if (resources > connector.maxRequirements) {
+      issues.push({
+        field: 'requirements',
+        message: `${connector.id} checks at most ${connector.maxRequirements} resources per request (${resources} asked): ${connector.label}'s pace allows no more within the check's time; split them over several checks`,
+      });
+    }
+  }
   if (!parsed.success || !requirements.success || issues.length > 0) {
     // Messages may quote a field name, and people paste secrets in odd places: scrub them all the same.
-    const secrets = secretValues({ connector, fields: asFieldValues(normalized.fields) });
-    throw new CheckInputError(issues.map((issue) => scrubSecrets(issue, secrets)));
+    const scrub = secretScrubber(secretValues({ connector, fields: asFieldValues(normalized.fields) }));
+    throw new CheckInputError(issues.map((issue) => ({ ...issue, message: scrub(issue.message) })));
   }
   return { connector, fields: parsed.data, requirements: requirements.data, warnings: normalized.warnings };
 }
@@ -105,36 +118,53 @@ export interface CheckDependencies {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   precoroLedger?: PrecoroLedger;
+  /** The whole check's deadline (CHECK_DEADLINE; default DEFAULT_CHECK_DEADLINE_MS). */
+  deadlineMs?: number;
+  /** Vendor calls in flight at once for this check (default PER_CHECK_CONCURRENCY). */
+  concurrency?: number;
 }
 
 /**
  * Runs a prepared check and returns the report of DESIGN.md section 3. Never throws: a bug inside a probe
  * becomes an inconclusive `vendor_error`, and secret values are scrubbed from the finished report.
+ * One deadline covers the whole check: when it passes, no vendor call starts, calls in flight are cut off and
+ * the report is `inconclusive` / `timeout` with whatever was learned; after the answer nothing more is sent.
  */
 export async function runCheck(check: PreparedCheck, deps: CheckDependencies): Promise<Report> {
   const now = deps.now ?? Date.now;
   const started = now();
-  const recorder = new ProbeRecorder(deps.client);
-  let finding: ProbeFinding;
+  const budget = new CheckBudget({
+    ...(deps.deadlineMs !== undefined ? { deadlineMs: deps.deadlineMs } : {}),
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+  });
+  const recorder = new ProbeRecorder(deps.client, budget);
+  let finding: ProbeFinding | null;
   try {
-    finding = await check.connector.probe(check.fields, {
-      client: deps.client,
-      requirements: check.requirements,
-      recorder,
-      now,
-      sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      ...(deps.precoroLedger ? { precoroLedger: deps.precoroLedger } : {}),
-    });
+    finding = await budget.race(
+      check.connector.probe(check.fields, {
+        client: deps.client,
+        requirements: check.requirements,
+        recorder,
+        now,
+        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        ...(deps.precoroLedger ? { precoroLedger: deps.precoroLedger } : {}),
+      }),
+    );
   } catch {
     finding = failed(
       'vendor_error',
       'credval could not finish the check because of an internal error; try again.',
     );
+  } finally {
+    budget.close();
   }
+  // Whatever the probe concluded from calls the deadline cut off is not a verdict.
+  if (finding === null || budget.cutShort) finding = outOfTime(finding, budget.deadlineMs);
   finding = enforceRequirements(finding, check.requirements);
 
+  const traces = recorder.traces;
   const warnings = [...check.warnings, ...finding.warnings, ...readAccessWarnings(finding)];
-  const plainHttp = recorder.traces.some((t) => t.url.startsWith('http:') && t.status !== null);
+  const plainHttp = traces.some((t) => t.url.startsWith('http:') && t.status !== null);
   if (plainHttp && finding.verdict !== 'inconclusive') {
     warnings.push({
       code: 'insecure_http',
@@ -152,11 +182,27 @@ export async function runCheck(check: PreparedCheck, deps: CheckDependencies): P
     vendor: finding.vendor,
     permissions: finding.permissions,
     warnings,
-    probes: recorder.traces,
+    probes: traces,
     checkedAt: new Date(started).toISOString(),
     durationMs: Math.max(0, Math.round(now() - started)),
   };
-  return ReportSchema.parse(scrubSecrets(report, secretValues(check)));
+  return ReportSchema.parse(scrubReport(report, secretValues(check)));
+}
+
+/** The `timeout` report of a check its deadline cut short, keeping what the probe had learned. */
+function outOfTime(finding: ProbeFinding | null, deadlineMs: number): ProbeFinding {
+  const seconds = Math.round(deadlineMs / 100) / 10;
+  return failed(
+    'timeout',
+    `The vendor did not answer every call within the check's ${seconds} s: what it had answered is kept (parts marked unknown were not checked); try again later.`,
+    {
+      identity: finding?.identity ?? null,
+      vendor: finding?.vendor ?? {},
+      permissions: finding?.permissions ?? [],
+      warnings: finding?.warnings ?? [],
+      retryable: true,
+    },
+  );
 }
 
 /** The secret values of a check, longest first, for scrubbing. */
@@ -166,17 +212,4 @@ export function secretValues(check: Pick<PreparedCheck, 'connector' | 'fields'>)
     .map((f) => check.fields[f.key])
     .filter((v): v is string => typeof v === 'string' && v.length >= 4)
     .sort((a, b) => b.length - a.length);
-}
-
-/** Replaces every occurrence of a secret in every string of a value (defence in depth: nothing should carry one). */
-export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string') return secrets.reduce((text, s) => text.split(s).join('[redacted]'), v);
-    if (Array.isArray(v)) return v.map(scrub);
-    if (v && typeof v === 'object')
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
-    return v;
-  };
-  return scrub(value) as T;
 }

@@ -22,6 +22,8 @@ export interface CatalogueEntry {
   fields: Connector['fields'];
   vendorFacts: Connector['vendorFacts'];
   jsonSchema: Record<string, unknown>;
+  /** The most distinct resources one check may name in `requirements`. */
+  maxRequirements: number;
 }
 
 /** The connector catalogue served at `GET /connectors` and printed by `credval connectors`. */
@@ -33,5 +35,6 @@ export function connectorCatalogue(): CatalogueEntry[] {
     fields: c.fields,
     vendorFacts: c.vendorFacts,
     jsonSchema: fieldsJsonSchema(c.schema),
+    maxRequirements: c.maxRequirements,
   }));
 }

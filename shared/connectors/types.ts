@@ -71,6 +71,8 @@ export interface Connector {
   vendorFacts: Readonly<Record<string, VendorFactSpec>>;
   /** Resources reported in `permissions` when a check names no requirements. */
   defaultResources: readonly string[];
+  /** The most distinct resources one check may ask about: what the vendor's pace allows within the deadline. */
+  maxRequirements: number;
   normalize(input: Record<string, unknown>): NormalizeResult;
   probe(fields: FieldValues, ctx: ProbeContext): Promise<ProbeFinding>;
 }

@@ -23,14 +23,17 @@ export const Reason = z.enum([
 ]);
 export type Reason = z.infer<typeof Reason>;
 
-/** Reasons that mean "the vendor said no" and so make a check `invalid`; the rest are inconclusive. */
+/**
+ * Reasons that mean "the vendor said no" and so make a check `invalid`; the rest are inconclusive. A refusal
+ * of the caller rather than the key (`ip_not_allowed`: an address block; `rate_limited`) is not a verdict on
+ * the credential, so it never counts toward `invalid`.
+ */
 export const DEFINITE_REASONS: ReadonlySet<Reason> = new Set<Reason>([
   'invalid_credentials',
   'insufficient_permissions',
   'database_not_found',
   'api_disabled',
   'plan_not_allowed',
-  'ip_not_allowed',
   'not_the_vendor',
   'invalid_input',
 ]);

@@ -5,6 +5,7 @@ import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { type AllowList, compileAllowList, decideDestination, type Scheme } from './address-policy.ts';
+import { processHostLimiter } from './host-limiter.ts';
 import type {
   GuardedClient,
   GuardedClientOptions,
@@ -89,6 +90,7 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
   );
   const maxBytes = positiveOr(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
   const resolver = options.resolver ?? defaultResolver;
+  const hostLimiter = options.hostLimiter ?? processHostLimiter;
   const extraCa = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
   // Last address each name was checked and pinned to, used when the socket cannot be seen.
   const lastChecked = new Map<string, string>();
@@ -129,6 +131,14 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
       return fail({ failure: 'endpoint_unreachable', detail: 'The network client has been closed.' });
     const { url, scheme, hostname, display } = target;
 
+    // Names under localhost are this machine whatever a resolver says (RFC 6761), so like the literals they
+    // are decided before any lookup.
+    if (isLocalhostName(hostname) && !loopbackAllowed(scheme, allowList)) {
+      return fail({
+        failure: 'blocked_destination',
+        detail: `Refused ${display}: names under "localhost" are this machine (loopback), which is not in the egress allow-list.`,
+      });
+    }
     // undici never calls the lookup hook for IP literals, so they are checked here, before any connection.
     const literal = isIP(hostname) !== 0;
     if (literal) {
@@ -141,9 +151,16 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
         });
     }
 
+    // The host's share of this process: wait for a slot, unless the caller gives up first.
+    const external = outbound.signal;
+    const release = await hostLimiter.acquire(url.host, external);
+    if (!release) return fail(cutOff(display));
+
     const deadlineMs = durationOr(outbound.timeoutMs, timeoutMs);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineError(deadlineMs)), deadlineMs);
+    const abortFromOutside = () => controller.abort(external?.reason);
+    external?.addEventListener('abort', abortFromOutside, { once: true });
     const call: CallState = { remoteAddress: null };
     try {
       const headers: Record<string, string> = { ...outbound.headers };
@@ -195,6 +212,7 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
           (literal ? hostname : (lastChecked.get(checkedKey(scheme, hostname)) ?? null)),
       };
     } catch (error) {
+      if (external?.aborted) return fail(cutOff(display));
       if (controller.signal.aborted) {
         return fail({
           failure: 'timeout',
@@ -204,6 +222,8 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
       return fail(describeError(error, display, connectTimeoutMs));
     } finally {
       clearTimeout(timer);
+      external?.removeEventListener('abort', abortFromOutside);
+      release();
     }
   }
 
@@ -279,6 +299,21 @@ export function createGuardedLookup(
         (error: unknown) => process.nextTick(callback, toErrno(error), '', 0),
       );
   };
+}
+
+/** The failure of a call its caller cut off (a check's deadline), sent or not. */
+function cutOff(display: string): Failure {
+  return { failure: 'timeout', detail: `The check's deadline passed before ${display} answered.` };
+}
+
+/** True for `localhost` and every name under it, with or without the trailing dot. */
+export function isLocalhostName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+function loopbackAllowed(scheme: Scheme, allowList: AllowList): boolean {
+  return ['127.0.0.1', '::1'].some((address) => decideDestination(address, scheme, allowList).allowed);
 }
 
 /** Records a name's checked address, forgetting the oldest names so a long-lived process stays bounded. */

@@ -1,3 +1,5 @@
+import type { HostLimiter } from './host-limiter.ts';
+
 /** What a probe asks the guarded client to send. */
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'HEAD';
@@ -7,6 +9,11 @@ export interface OutboundRequest {
   body?: string;
   /** Overrides the client's overall deadline for this one call (connect + headers + body). */
   timeoutMs?: number;
+  /**
+   * Aborts the call from outside (a check's deadline): while it waits for a slot at the host nothing is sent,
+   * and a call in flight is cut off. Either way the result is a `timeout` failure.
+   */
+  signal?: AbortSignal;
 }
 
 /** Why no usable answer came back; mapped to a report reason by the connectors. */
@@ -63,4 +70,6 @@ export interface GuardedClientOptions {
   resolver?: Resolver;
   /** Extra trusted CA certificates (PEM), for tests that serve https with their own CA. */
   ca?: string | string[];
+  /** Bounds requests in flight per host (default: the one process-wide limiter, shared by every client). */
+  hostLimiter?: HostLimiter;
 }

@@ -320,7 +320,8 @@ describe('credval serve over HTTP', () => {
         'admin_credential',
         'insecure_http',
       ]);
-      expect(dol.requests.map((r) => r.headers.dolapikey)).toEqual([KEY.dolA, KEY.dolA]);
+      // status, then users/info and the thirdparties list call at once.
+      expect(dol.requests.map((r) => r.headers.dolapikey)).toEqual([KEY.dolA, KEY.dolA, KEY.dolA]);
       expect((await asA('/credentials')).json).toEqual({ items: [], nextCursor: null });
     });
 
@@ -476,7 +477,7 @@ describe('credval serve over HTTP', () => {
       const due = Date.parse(answer.json.nextCheckAt) - Date.parse(answer.json.createdAt);
       expect(due).toBeGreaterThanOrEqual(CHECK_INTERVAL_MS);
       expect(due).toBeLessThanOrEqual(CHECK_INTERVAL_MS * 1.1);
-      expect(dol.requests.length).toBe(2);
+      expect(dol.requests.length).toBe(3);
     });
 
     it('refuses an invalid key with 422 and the report, and stores nothing', async () => {
@@ -715,7 +716,7 @@ describe('credval serve over HTTP', () => {
         lastCheck: { verdict: 'valid', identity: { login: 'e2e-admin' } },
       });
       expect(dol.requests).toEqual([]);
-      expect(dol2.requests.map((r) => r.headers.dolapikey)).toEqual([KEY.dolA, KEY.dolA]);
+      expect(dol2.requests.map((r) => r.headers.dolapikey)).toEqual([KEY.dolA, KEY.dolA, KEY.dolA]);
       expect(answer.json.lastCheck.probes[0].url).toBe(`${dol2.url}/api/index.php/status`);
       const entries = await history(asA, credA.id);
       expect(entries.map((h) => [h.trigger, h.statusBefore, h.statusAfter])).toEqual([

@@ -12,6 +12,7 @@ import type { CredvalConfig } from '../../infra/config.ts';
 import { FUNCTIONS_DIR } from '../../infra/credval-function.ts';
 import type { StatefulStack } from '../../infra/stateful-stack.ts';
 import { REVALIDATION_FUNCTIONS, type StatelessStack } from '../../infra/stateless-stack.ts';
+import { parseDuration } from '../../shared/domain/durations.ts';
 import { SECRET_CHANGE_EVENT_NAMES } from '../../shared/domain/event-names.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { ROUTES } from '../../shared/http/routes.ts';
@@ -273,6 +274,20 @@ describe('stateless stack', () => {
       expect(timeoutOf('revalidation-worker')).toBeGreaterThan(6 * checkTimeout);
       expect(resources[idOf(fnNamed('revalidation-worker').function)]?.Properties.MemorySize).toBe(1024);
       expect(timeoutOf('sweep')).toBe(300);
+    });
+
+    it('bounds each check by a deadline that ends before its function does: the API inside API Gateway, the worker its own', () => {
+      const fnOf = (name: string) => propsOf(idOf(fnNamed(name).function));
+      const deadlineOf = (name: string) =>
+        parseDuration(String((fnOf(name).Environment as { Variables: Json }).Variables.CHECK_DEADLINE));
+      const timeoutMsOf = (name: string) => (fnOf(name).Timeout as number) * 1000;
+      for (const name of VENDOR_CALLING_HTTP.filter((n) => stateless.functions.has(n))) {
+        expect(deadlineOf(name), name).toBe(20_000);
+        expect(deadlineOf(name) + 5_000, name).toBeLessThan(timeoutMsOf(name));
+      }
+      // The worker runs a batch of 10, at most 4 against one host at once: three deadlines in a row.
+      expect(deadlineOf('revalidation-worker')).toBe(30_000);
+      expect(3 * deadlineOf('revalidation-worker')).toBeLessThan(timeoutMsOf('revalidation-worker'));
     });
 
     it('gives every function the same configuration, and resource names only with their grant', () => {

@@ -128,6 +128,41 @@ describe('credval check through every verdict, with canary secrets', () => {
     }
   });
 
+  it('--timeout bounds the whole check, not each call: many calls that each fit still end in timeout', async () => {
+    // Every answer takes 400 ms: each call fits 1000 ms, the three rounds of an Odoo check do not.
+    const config = odooRecordedConfig('19.0', { latencyMs: 400 });
+    config.databases.acme?.users[1]?.apiKeys?.push({ key: ODOO_CANARY });
+    const slowOdoo = await startOdooSimulator(config);
+    try {
+      const run = await runCli(
+        ['check', 'odoo', '--json', '--timeout', '1000', '--require', 'res.partner:read'],
+        JSON.stringify({
+          serverUrl: slowOdoo.url,
+          database: 'acme',
+          username: 'reader@example.com',
+          password: ODOO_CANARY,
+        }),
+        ENV,
+      );
+      expect(run.code).toBe(2);
+      expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'inconclusive', reason: 'timeout' });
+      expectNoCanary(run);
+    } finally {
+      await slowOdoo.close();
+    }
+  });
+
+  it('classifies a key that spells part of a report code like any other (exit 0, not a crash)', async () => {
+    dolibarr.setApiKey('svc', 'valid');
+    try {
+      const run = await runCli(['check', 'dolibarr', '--json'], dolibarrInput('valid'), ENV);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ verdict: 'valid', reason: null });
+    } finally {
+      dolibarr.setApiKey('svc', DOLIBARR_CANARY);
+    }
+  });
+
   it('--egress-allow lets one check reach a private range without EGRESS_ALLOW', async () => {
     const blocked = await runCli(['check', 'dolibarr'], dolibarrInput(), {});
     expect(blocked.code).toBe(2);

@@ -38,7 +38,13 @@ describe('Dolibarr probe against the simulator (real client over loopback)', () 
     expect(unlabelledFacts('dolibarr', report.vendor)).toEqual([]);
     expect(report.permissions).toEqual([{ resource: 'thirdparties', read: true, write: true }]);
     expect(warningCodes(report)).toEqual(['admin_credential', 'insecure_http']);
-    expect(report.probes.map((p) => `${p.name} ${p.status}`)).toEqual(['status 200', 'users/info 200']);
+    // The list call goes out with /users/info (whether a rights tree comes back is known only afterwards);
+    // for an administrator the rights tree decides.
+    expect(report.probes.map((p) => `${p.name} ${p.status}`)).toEqual([
+      'status 200',
+      'users/info 200',
+      'thirdparties read 200',
+    ]);
   });
 
   it('sends the key only in the DOLAPIKEY header, and reads gzip answers', async () => {
@@ -161,7 +167,8 @@ describe('Dolibarr probe against the simulator (real client over loopback)', () 
   });
 
   it.each([
-    ['ip_restricted', 'invalid:ip_not_allowed'],
+    // An address block is about credval's address, not the key: never a verdict on the credential.
+    ['ip_restricted', 'inconclusive:ip_not_allowed'],
     ['endpoint_rules', 'invalid:api_disabled'],
     ['database_down', 'inconclusive:vendor_error'],
     ['server_error', 'inconclusive:vendor_error'],
@@ -257,7 +264,29 @@ describe('Dolibarr probe: instance lock, timeouts and transport trouble', () => 
     }
   });
 
-  it('follows a same-host http→https redirect once and tells the user to store the https URL', async () => {
+  it('follows a same-host http→https redirect to the default port once, without the redirect query, and says so', async () => {
+    // Whatever answers on 127.0.0.1:443 here (usually nothing), the trace shows where the retry went.
+    const redirector = await startStubServer((req, res) => {
+      res
+        .writeHead(301, {
+          location: `https://127.0.0.1${req.url}?DOLAPIKEY=${DOLIBARR_KEYS.admin}&sid=s3cr3t`,
+        })
+        .end();
+    });
+    try {
+      const report = await check('dolibarr', { baseUrl: redirector.url, apiKey: DOLIBARR_KEYS.admin });
+      expect(redirector.hits()).toBe(1);
+      expect(report.probes.map((p) => p.url)).toEqual([
+        `${redirector.url}/api/index.php/status`,
+        'https://127.0.0.1/api/index.php/status',
+      ]);
+      expect(JSON.stringify(report)).not.toContain('s3cr3t');
+    } finally {
+      await redirector.close();
+    }
+  });
+
+  it('does not follow an http→https redirect to another port of the same host', async () => {
     const sim = await startDolibarrSimulator(
       dolibarrRecordedConfig({ tls: { key: readTlsFixture('leafKey'), cert: readTlsFixture('leafCert') } }),
     );
@@ -271,12 +300,10 @@ describe('Dolibarr probe: instance lock, timeouts and transport trouble', () => 
         { baseUrl: redirector.url, apiKey: DOLIBARR_KEYS.admin },
         { client: { ca: readTlsFixture('caCert') } },
       );
-      expect(outcome(report)).toBe('valid:none');
-      expect(report.warnings.find((w) => w.code === 'url_normalized')?.message).toContain(
-        `https://127.0.0.1:${httpsPort}`,
-      );
-      expect(redirector.hits()).toBe(1);
-      expect(report.probes.map((p) => p.url.slice(0, 8))).toEqual(['http://1', 'https://', 'https://']);
+      expect(outcome(report)).toBe('invalid:not_the_vendor');
+      expect(report.field).toBe('baseUrl');
+      expect(sim.requests).toHaveLength(0);
+      expect(report.probes).toHaveLength(1);
     } finally {
       await redirector.close();
       await sim.close();

@@ -348,6 +348,34 @@ describe('names', () => {
     expect(['127.0.0.1', '::1', '::ffff:127.0.0.1']).toContain(allowed.remoteAddress);
   });
 
+  it.each(['localhost', 'localhost.', 'LocalHost', 'x.localhost', 'a.b.localhost.'])(
+    'refuses %s as loopback before any lookup, whatever a resolver would answer',
+    async (name) => {
+      const resolver = tableResolver({ [name.toLowerCase()]: [PUBLIC_V4] });
+      for (const scheme of ['http', 'https']) {
+        const detail = expectFailure(
+          await client({ resolver }).request({ method: 'GET', url: `${scheme}://${name}/` }),
+          'blocked_destination',
+        );
+        expect(detail).toMatch(/loopback/);
+      }
+      expect(resolver.calls).toEqual([]);
+    },
+  );
+
+  it('lets a name under localhost through to the lookup only when loopback is allowed', async () => {
+    const server = await httpServer(hello);
+    const resolver = tableResolver({ 'app.localhost': ['127.0.0.1'] });
+    const allowed = expectOk(
+      await client({ resolver, egressAllow: LOOPBACK_ALLOWED }).request({
+        method: 'GET',
+        url: `http://app.localhost:${server.port}/`,
+      }),
+    );
+    expect(allowed.body).toBe('hello');
+    expect(resolver.calls).toEqual(['app.localhost']);
+  });
+
   it('connects to the checked address of an allowed name and reports it', async () => {
     const server = await httpServer(hello, '::1');
     const resolver = tableResolver({ 'v6.test': ['::1'] });
@@ -592,6 +620,44 @@ describe('size limits', () => {
       url: `http://127.0.0.1:${server.port}/`,
     });
     expectFailure(result, 'response_too_large');
+  });
+});
+
+describe("the caller's signal (a check's deadline)", () => {
+  it('cuts off a call in flight as a timeout, and sends nothing when it has already aborted', async () => {
+    const server = await httpServer(() => {
+      // never answers
+    });
+    const controller = new AbortController();
+    const guarded = client({ egressAllow: LOOPBACK_ALLOWED, timeoutMs: 60_000 });
+    const url = `http://127.0.0.1:${server.port}/`;
+    const pending = guarded.request({ method: 'GET', url, signal: controller.signal });
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort();
+    expect(expectFailure(await pending, 'timeout')).toMatch(/deadline/);
+    expectFailure(await guarded.request({ method: 'GET', url, signal: controller.signal }), 'timeout');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('holds a call while the host has no free slot, and gives up without sending when the signal aborts', async () => {
+    const { HostLimiter } = await import('../../shared/net/host-limiter.ts');
+    const hostLimiter = new HostLimiter(1);
+    const server = await httpServer(() => {
+      // never answers
+    });
+    const guarded = client({ egressAllow: LOOPBACK_ALLOWED, hostLimiter, timeoutMs: 60_000 });
+    const url = `http://127.0.0.1:${server.port}/`;
+    const first = new AbortController();
+    const second = new AbortController();
+    const holding = guarded.request({ method: 'GET', url, signal: first.signal });
+    const queued = guarded.request({ method: 'GET', url, signal: second.signal });
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    second.abort();
+    expectFailure(await queued, 'timeout');
+    first.abort();
+    expectFailure(await holding, 'timeout');
+    expect(server.requests).toHaveLength(1);
+    expect(hostLimiter.inFlight(`127.0.0.1:${server.port}`)).toBe(0);
   });
 });
 

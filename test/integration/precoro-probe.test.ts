@@ -214,3 +214,102 @@ describe('Precoro regional hosts', () => {
     expect(warningCodes(report)).not.toContain('insecure_http');
   });
 });
+
+describe('Precoro refusing the caller, not the key', () => {
+  const token = 'precoro-blocked-token-2c4e6a8b';
+  const email = 'blocked@example.com';
+
+  it('reads an address block as inconclusive ip_not_allowed, retryable, and asks nothing more', async () => {
+    const sim = await startPrecoroSimulator({ accounts: [{ token, email }] });
+    try {
+      sim.blockAddress('127.0.0.1');
+      const report = await check(
+        'precoro',
+        { apiToken: token, email, apiUrl: sim.url },
+        { requirements: [{ resource: 'purchaseorders', access: ['read'] }] },
+      );
+      expect(outcome(report)).toBe('inconclusive:ip_not_allowed');
+      expect(report.retryable).toBe(true);
+      expect(report.message).toMatch(/address/);
+      expect(sim.requests).toHaveLength(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('does not call a valid token invalid after failed logins got the address blocked', async () => {
+    const sim = await startPrecoroSimulator({
+      accounts: [{ token, email }],
+      blockAfterFailedLogins: 2,
+      minIntervalMs: 0,
+    });
+    try {
+      for (const wrong of ['wrong-token-aaaa', 'wrong-token-bbbb']) {
+        expect(outcome(await check('precoro', { apiToken: wrong, email, apiUrl: sim.url }))).toBe(
+          'invalid:invalid_credentials',
+        );
+      }
+      const report = await check('precoro', { apiToken: token, email, apiUrl: sim.url });
+      expect(outcome(report)).toBe('inconclusive:ip_not_allowed');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('keeps what it learned when the block starts during the check', async () => {
+    const sim = await startPrecoroSimulator({ accounts: [{ token, email }] });
+    try {
+      const checking = check(
+        'precoro',
+        { apiToken: token, email, apiUrl: sim.url },
+        { requirements: [{ resource: 'purchaseorders', access: ['read'] }] },
+      );
+      // The next call waits a second for Precoro's pace: block the address in between.
+      while (sim.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      sim.blockAddress('127.0.0.1');
+      const report = await checking;
+      expect(outcome(report)).toBe('inconclusive:ip_not_allowed');
+      expect(report.permissions).toEqual([{ resource: 'users', read: true, write: null }]);
+      expect(sim.violations).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('Precoro within the check deadline', () => {
+  it('stops at the deadline without breaking its pace, marks what it could not check, and sends nothing after', async () => {
+    const token = 'precoro-deadline-token-7e8f9a0b';
+    const sim = await startPrecoroSimulator({ accounts: [{ token, email: 'd@example.com' }] });
+    const { createGuardedClient } = await import('../../shared/net/guarded-client.ts');
+    const client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
+    try {
+      const resources = ['purchaseorders', 'invoices', 'suppliers', 'items', 'warehouses'];
+      const prepared = prepareCheck({
+        connector: 'precoro',
+        fields: { apiToken: token, email: 'd@example.com', apiUrl: sim.url },
+        requirements: resources.map((resource) => ({ resource, access: ['read'] })),
+      });
+      // One request a second: /users and at most two resources fit in 2.5 s.
+      const report = await runCheck(prepared, {
+        client,
+        precoroLedger: new PrecoroLedger(),
+        deadlineMs: 2_500,
+      });
+      const sent = sim.requests.length;
+      expect(outcome(report)).toBe('inconclusive:timeout');
+      expect(report.retryable).toBe(true);
+      expect(sent).toBeLessThanOrEqual(3);
+      expect(report.permissions[0]).toEqual({ resource: 'users', read: true, write: null });
+      const unknown = report.permissions.filter((p) => p.read === null).map((p) => p.resource);
+      expect(unknown).toEqual(expect.arrayContaining(['items', 'warehouses']));
+      expect(sim.violations).toEqual([]);
+      // Its pace would have sent the next call a second later: nothing comes.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(sim.requests).toHaveLength(sent);
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { runCheck } from '../../shared/connectors/check.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
 import type { CredentialEvent, RevalidationMessage } from '../../shared/domain/events.ts';
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
+import { DEFAULT_PER_HOST_LIMIT } from '../../shared/net/host-limiter.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
 import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
@@ -192,7 +193,8 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
 
     const outcomes = await drain();
     expect(outcomes.get('checked')).toBe(dueAtStart.size);
-    for (const sim of [dolibarr, odoo, precoro]) expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(4);
+    for (const sim of [dolibarr, odoo, precoro])
+      expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(DEFAULT_PER_HOST_LIMIT);
     expect(precoro.violations).toEqual([]);
     expect(events.filter((e) => e.detailType === 'CredentialChecked')).toHaveLength(dueAtStart.size);
     expect(events.filter((e) => e.detailType === 'CredentialStatusChanged')).toEqual([]);
@@ -230,7 +232,8 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
         expect(after?.version).toBe(before.get(credential.id)?.version); // untouched
       }
     }
-    for (const sim of [dolibarr, odoo, precoro]) expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(4);
+    for (const sim of [dolibarr, odoo, precoro])
+      expect(sim.stats.maxConcurrent).toBeLessThanOrEqual(DEFAULT_PER_HOST_LIMIT);
   }, 120_000);
 
   it('keeps one history entry per check', async () => {

@@ -1,6 +1,7 @@
 // The Precoro simulator has no recordings to replay; these tests pin the rules of VENDORS.md section 3.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  PRECORO_IP_BLOCKED_MESSAGE,
   type PrecoroConfig,
   type PrecoroSimulator,
   precoroRetryAfter,
@@ -122,5 +123,25 @@ describe('Precoro simulator', () => {
     s.reset();
     expect(s.violations).toEqual([]);
     expect((await get(s, '/suppliers?per_page=10')).status).toBe(200);
+  });
+
+  it('blocks an address after failed logins: 403 for every request, a valid token included, until it expires', async () => {
+    let now = Date.UTC(2026, 0, 1, 10, 0, 0);
+    const s = await start({ now: () => now, minIntervalMs: 0, blockAfterFailedLogins: 2, blockMs: 60_000 });
+    expect((await get(s, '/users?per_page=10', 'wrong-1')).status).toBe(401);
+    expect((await get(s, '/users?per_page=10', 'wrong-2')).status).toBe(401);
+    const blocked = await get(s, '/users?per_page=20');
+    expect(blocked).toEqual({ status: 403, body: { message: PRECORO_IP_BLOCKED_MESSAGE } });
+    expect((await get(s, '/purchaseorders?per_page=10')).status).toBe(403);
+    now += 60_000;
+    expect((await get(s, '/users?per_page=50')).status).toBe(200);
+  });
+
+  it('blocks and unblocks an address on demand', async () => {
+    const s = await start({ minIntervalMs: 0 });
+    s.blockAddress('127.0.0.1');
+    expect((await get(s, '/users?per_page=10')).body).toEqual({ message: PRECORO_IP_BLOCKED_MESSAGE });
+    s.unblockAddress('127.0.0.1');
+    expect((await get(s, '/users?per_page=20')).status).toBe(200);
   });
 });

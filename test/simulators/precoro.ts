@@ -2,6 +2,8 @@
 // ../shared/VENDORS.md section 3 (Postman collection, help.precoro.com, tap-precoro, open-connector). The
 // bodies of 400/401/403/404 answers and the record shapes are UNVERIFIED guesses, as is the text of the
 // per-second, hourly and daily 429 types; only the duplicate-GET 429 body is quoted from Precoro's help page.
+// The address block after failed logins follows the Postman doc's warning; its 403 text is the one customers
+// report ("Access from your IP address is temporarily blocked"), its threshold is UNVERIFIED.
 import type { ServerResponse } from 'node:http';
 import {
   type CommonOptions,
@@ -54,6 +56,14 @@ export interface PrecoroConfig extends CommonOptions {
   dailyLimit?: number;
   /** Clock for the limits (tests can move time forward). Default Date.now. */
   now?: () => number;
+  /**
+   * Precoro "reserve the right to block any IP … that sends requests without proper authorization": after this
+   * many 401s from one address, every request from it answers 403 "Access from your IP address is temporarily
+   * blocked" for `blockMs`. The count and the body text are UNVERIFIED. Default: never.
+   */
+  blockAfterFailedLogins?: number;
+  /** How long an address block lasts. Default 15 minutes. */
+  blockMs?: number;
 }
 
 export type PrecoroLimitType =
@@ -76,7 +86,13 @@ export interface PrecoroSimulator extends SimulatorHandle {
   /** Arrival times of requests that carried this token (429s included). */
   requestTimes(token: string): number[];
   revokeToken(token: string): void;
+  /** Blocks an address (e.g. "127.0.0.1") as Precoro does after failed logins, for `blockMs`. */
+  blockAddress(address: string): void;
+  unblockAddress(address: string): void;
 }
+
+/** The text of Precoro's answer to a blocked address (a 403 whatever the token). */
+export const PRECORO_IP_BLOCKED_MESSAGE = 'Access from your IP address is temporarily blocked';
 
 export const PRECORO_DEFAULT_RESOURCES: readonly PrecoroResource[] = [
   'users',
@@ -112,6 +128,11 @@ export async function startPrecoroSimulator(config: PrecoroConfig): Promise<Prec
   const hourlyLimit = config.hourlyLimit ?? 1500;
   const dailyLimit = config.dailyLimit ?? 3000;
   const clock = config.now ?? Date.now;
+  const blockMs = config.blockMs ?? 15 * 60_000;
+  /** Address → until when it is blocked. */
+  const blocked = new Map<string, number>();
+  /** Address → 401s answered to it. */
+  const failedLogins = new Map<string, number>();
 
   const violations: PrecoroViolation[] = [];
   /** Every request per token (for requestTimes). */
@@ -179,6 +200,13 @@ export async function startPrecoroSimulator(config: PrecoroConfig): Promise<Prec
     const rateKey = token || `ip:${req.remoteAddress}`;
     seen.set(rateKey, [...(seen.get(rateKey) ?? []), now]);
 
+    // An address block comes before everything else and is about the caller, not the token.
+    const blockedUntil = blocked.get(req.remoteAddress);
+    if (blockedUntil !== undefined && now < blockedUntil) {
+      json(res, 403, { message: PRECORO_IP_BLOCKED_MESSAGE });
+      return;
+    }
+
     // Limits are counted per token before authentication, so retrying a refused token also counts.
     const limited = checkLimits(rateKey, req, now);
     if (limited) {
@@ -196,6 +224,11 @@ export async function startPrecoroSimulator(config: PrecoroConfig): Promise<Prec
     const account = accounts.find((a) => a.token === token);
     const email = req.headers.email ?? '';
     if (!token || !account || account.revoked || account.email.toLowerCase() !== email.toLowerCase()) {
+      const failures = (failedLogins.get(req.remoteAddress) ?? 0) + 1;
+      failedLogins.set(req.remoteAddress, failures);
+      if (config.blockAfterFailedLogins !== undefined && failures >= config.blockAfterFailedLogins) {
+        blocked.set(req.remoteAddress, now + blockMs);
+      }
       json(res, 401, { message: 'Invalid credentials.' });
       return;
     }
@@ -263,6 +296,8 @@ export async function startPrecoroSimulator(config: PrecoroConfig): Promise<Prec
     violations.length = 0;
     seen.clear();
     accepted.clear();
+    blocked.clear();
+    failedLogins.clear();
   });
   return {
     ...server,
@@ -272,6 +307,13 @@ export async function startPrecoroSimulator(config: PrecoroConfig): Promise<Prec
     },
     revokeToken(token: string) {
       for (const account of accounts) if (account.token === token) account.revoked = true;
+    },
+    blockAddress(address: string) {
+      blocked.set(address, clock() + blockMs);
+    },
+    unblockAddress(address: string) {
+      blocked.delete(address);
+      failedLogins.delete(address);
     },
   };
 }

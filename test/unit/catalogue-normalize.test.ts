@@ -159,4 +159,33 @@ describe('bad input is named, never guessed', () => {
     );
     expect(issues[0]).toMatch(/^requirements\.0\.access\.0: /);
   });
+
+  it('caps requirements where the vendor is too slow for more, naming the limit the catalogue gives', () => {
+    const limits = Object.fromEntries(connectorCatalogue().map((c) => [c.id, c.maxRequirements]));
+    expect(limits).toEqual({ dolibarr: 50, odoo: 50, precoro: 10 });
+    const precoro = (count: number) =>
+      prepareCheck({
+        connector: 'precoro',
+        fields: { apiToken: 'tok-12345678', email: 'a@example.com' },
+        requirements: Array.from({ length: count }, (_, i) => ({
+          resource: `resource-${i}`,
+          access: ['read' as const],
+        })),
+      });
+    expect(precoro(10).requirements).toHaveLength(10);
+    expect(inputIssues(() => precoro(35))).toEqual([
+      "requirements: precoro checks at most 10 resources per request (35 asked): Precoro's pace allows no more within the check's time; split them over several checks",
+    ]);
+    // What counts is the resources asked about: one resource named twice costs one call.
+    expect(() =>
+      prepareCheck({
+        connector: 'precoro',
+        fields: { apiToken: 'tok-12345678', email: 'a@example.com' },
+        requirements: [
+          ...Array.from({ length: 10 }, (_, i) => ({ resource: `r${i}`, access: ['read' as const] })),
+          { resource: 'r0', access: ['write'] },
+        ],
+      }),
+    ).not.toThrow();
+  });
 });

@@ -1,3 +1,4 @@
+import { MAX_REQUIREMENTS } from '../check-budget.ts';
 import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
@@ -18,6 +19,7 @@ export const dolibarr: Connector = {
     accessLocked: { label: 'Locked for maintenance' },
   },
   defaultResources: DOLIBARR_DEFAULT_RESOURCES,
+  maxRequirements: MAX_REQUIREMENTS,
   normalize(input) {
     const { fields, warnings } = trimFields(input, DOLIBARR_FIELDS);
     warnings.push(...fixUrlField(fields, 'baseUrl', 'The Dolibarr URL', DOLIBARR_URL_SUFFIXES));

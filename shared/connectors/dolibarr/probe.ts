@@ -1,4 +1,5 @@
 import type { Identity, Permission, Warning } from '../../domain/report.ts';
+import type { OutboundResult } from '../../net/types.ts';
 import { httpsUpgradeWarning, networkFinding, passed } from '../findings.ts';
 import { resourcesToReport } from '../permissions.ts';
 import type { FieldValues, ProbeContext, ProbeFinding } from '../types.ts';
@@ -14,9 +15,10 @@ import { DOLIBARR_RESOURCE_RIGHTS } from './fields.ts';
 export const DOLIBARR_DEFAULT_RESOURCES = ['thirdparties'] as const;
 
 /**
- * Checks a Dolibarr API key (VENDORS.md 5.1): `/status` decides validity (any enabled user may call it),
- * `/users/info` adds identity and the rights tree when the user may read its own profile, and list
- * endpoints with `limit=1` fill in read rights when it may not. Read-only: nothing is written.
+ * Checks a Dolibarr API key (VENDORS.md 5.1): `/status` decides validity first (any enabled user may call it,
+ * and a refused key costs Dolibarr a deliberate second, which must not be multiplied). Then, at once,
+ * `/users/info` for identity and the rights tree and a list call with `limit=1` per resource, whose answer
+ * gives read rights when the user may not read its own profile. Read-only: nothing is written.
  */
 export async function probeDolibarr(fields: FieldValues, ctx: ProbeContext): Promise<ProbeFinding> {
   const base = `${fields.baseUrl}/api/index.php`;
@@ -46,10 +48,18 @@ export async function probeDolibarr(fields: FieldValues, ctx: ProbeContext): Pro
     });
   }
 
-  // 2. /users/info: identity and rights. Ordinary users get 403 here (captured), which does not make the key invalid.
+  // 2. /users/info for identity and rights, and the list calls, at once: whether the rights tree comes back is
+  // only known afterwards, and waiting for it would add a round trip for every user without one.
+  // Ordinary users get 403 on /users/info (captured), which does not make the key invalid.
+  const resources = resourcesToReport(ctx.requirements, DOLIBARR_DEFAULT_RESOURCES);
+  const [infoResult, ...reads] = await Promise.all([
+    get('users/info', '/users/info?includepermissions=1'),
+    ...resources.map((resource) =>
+      LISTABLE.test(resource) ? get(`${resource} read`, `/${resource}?limit=1`) : Promise.resolve(null),
+    ),
+  ]);
   let user: DolibarrUser | null = null;
-  const infoResult = await get('users/info', '/users/info?includepermissions=1');
-  if (infoResult.ok) user = parseDolibarrUser(infoResult);
+  if (infoResult?.ok) user = parseDolibarrUser(infoResult);
   if (!user) {
     warnings.push({
       code: 'identity_partial',
@@ -64,11 +74,8 @@ export async function probeDolibarr(fields: FieldValues, ctx: ProbeContext): Pro
     });
   }
 
-  // 3. Rights per resource: from the rights tree when we have it, else a read-only list call per resource.
-  const permissions: Permission[] = [];
-  for (const resource of resourcesToReport(ctx.requirements, DOLIBARR_DEFAULT_RESOURCES)) {
-    permissions.push(await dolibarrPermission(resource, user, get));
-  }
+  // 3. Rights per resource: from the rights tree when we have it, else from the list call.
+  const permissions = resources.map((resource, i) => dolibarrPermission(resource, user, reads[i] ?? null));
 
   const identity: Identity | null = user
     ? {
@@ -89,17 +96,18 @@ export async function probeDolibarr(fields: FieldValues, ctx: ProbeContext): Pro
   });
 }
 
-async function dolibarrPermission(
+/** Resource names that can be a list endpoint (`/thirdparties?limit=1`); anything else is not asked. */
+const LISTABLE = /^[a-z][a-z0-9_]*$/i;
+
+function dolibarrPermission(
   resource: string,
   user: DolibarrUser | null,
-  get: (name: string, path: string) => ReturnType<ProbeContext['recorder']['send']>,
-): Promise<Permission> {
+  read: OutboundResult | null,
+): Permission {
   const rights = DOLIBARR_RESOURCE_RIGHTS[resource];
   if (user?.admin) return { resource, read: true, write: true };
   if (user?.rights && rights) {
     return { resource, read: hasRight(user.rights, rights.read), write: hasRight(user.rights, rights.write) };
   }
-  if (!/^[a-z][a-z0-9_]*$/i.test(resource)) return { resource, read: null, write: null };
-  const result = await get(`${resource} read`, `/${resource}?limit=1`);
-  return { resource, read: result.ok ? classifyDolibarrResourceRead(result) : null, write: null };
+  return { resource, read: read?.ok ? classifyDolibarrResourceRead(read) : null, write: null };
 }

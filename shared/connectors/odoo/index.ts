@@ -1,3 +1,4 @@
+import { MAX_REQUIREMENTS } from '../check-budget.ts';
 import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
@@ -25,6 +26,7 @@ export const odoo: Connector = {
     portalUser: { label: 'Portal (external) user' },
   },
   defaultResources: ODOO_DEFAULT_RESOURCES,
+  maxRequirements: MAX_REQUIREMENTS,
   normalize(input) {
     const { fields, warnings } = trimFields(input, ODOO_FIELDS);
     warnings.push(...fixUrlField(fields, 'serverUrl', 'The Odoo URL', ODOO_URL_SUFFIXES));

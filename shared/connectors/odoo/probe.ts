@@ -127,15 +127,27 @@ async function probeOdooServer(
   }
   if (orm === null) return failed('vendor_error', 'Odoo did not say who the credential belongs to.');
 
-  // 3. Identity: who the credential acts as, and whether it is a portal user or an administrator.
-  const userResult = await orm.call(
-    'read own user',
-    'res.users',
-    'read',
-    [[uid]],
-    { fields: ['login', 'name', 'company_id', 'share'] },
-    { ids: [uid], fields: ['login', 'name', 'company_id', 'share'] },
-  );
+  // 3. At once (they depend only on the login): identity, the administrator test and the access rights per
+  // model (model ACLs; record rules may still narrow what it sees).
+  const models = resourcesToReport(ctx.requirements, ODOO_DEFAULT_RESOURCES);
+  const ormCall = orm;
+  const [userResult, adminCheck, ...rights] = await Promise.all([
+    ormCall.call(
+      'read own user',
+      'res.users',
+      'read',
+      [[uid]],
+      { fields: ['login', 'name', 'company_id', 'share'] },
+      { ids: [uid], fields: ['login', 'name', 'company_id', 'share'] },
+    ),
+    checkAccess(ormCall, 'ir.config_parameter', 'write'),
+    ...models.flatMap((model) => [checkAccess(ormCall, model, 'read'), checkAccess(ormCall, model, 'write')]),
+  ]);
+  const permissions: Permission[] = models.map((model, i) => ({
+    resource: model,
+    read: rights[2 * i] ?? null,
+    write: rights[2 * i + 1] ?? null,
+  }));
   const user =
     userResult.kind === 'value' && Array.isArray(userResult.value)
       ? asRecord(userResult.value[0])
@@ -164,23 +176,12 @@ async function probeOdooServer(
         'This is a portal user (an external customer or vendor account): it sees only its own documents. Use an internal user.',
     });
   }
-  const adminCheck = await checkAccess(orm, 'ir.config_parameter', 'write');
   const admin = adminCheck ?? null;
   if (admin) {
     warnings.push({
       code: 'admin_credential',
       message:
         'This user is an Odoo administrator (Settings access): a dedicated user with only the needed rights is safer.',
-    });
-  }
-
-  // 4. Access rights per model (model ACLs; record rules may still narrow what it sees).
-  const permissions: Permission[] = [];
-  for (const model of resourcesToReport(ctx.requirements, ODOO_DEFAULT_RESOURCES)) {
-    permissions.push({
-      resource: model,
-      read: await checkAccess(orm, model, 'read'),
-      write: await checkAccess(orm, model, 'write'),
     });
   }
 

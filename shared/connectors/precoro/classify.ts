@@ -28,6 +28,26 @@ export function precoroRateLimited(answer: Answer, now: number): ProbeFinding {
   );
 }
 
+/**
+ * Precoro blocks an address for a while after failed logins ("Access from your IP address is temporarily
+ * blocked", a 403 for every request, whatever the token): an answer about the caller, not the key.
+ */
+export function isPrecoroAddressBlock(answer: Answer): boolean {
+  return (
+    (answer.status === 403 || answer.status === 429) &&
+    /IP address is (temporarily )?blocked|your IP (address )?(has been|is) blocked/i.test(answer.body)
+  );
+}
+
+/** Precoro refuses credval's address: inconclusive and retryable, never a verdict on the token. */
+export function precoroAddressBlocked(): ProbeFinding {
+  return failed(
+    'ip_not_allowed',
+    "Precoro is refusing every request from credval's network address for now (it blocks addresses after repeated failed logins): this says nothing about the token; the check can run again later.",
+    { retryable: true },
+  );
+}
+
 /** What the `/users` call said about the token. */
 export type PrecoroAuthOutcome =
   | { kind: 'valid'; users: unknown[] }
@@ -39,6 +59,7 @@ export type PrecoroAuthOutcome =
 export function classifyPrecoroUsers(answer: Answer, now: number): PrecoroAuthOutcome {
   const body = isJson(answer) ? asRecord(parseJson(answer.body)) : undefined;
   if (answer.status === 200 && body && Array.isArray(body.data)) return { kind: 'valid', users: body.data };
+  if (isPrecoroAddressBlock(answer)) return { kind: 'finding', finding: precoroAddressBlocked() };
   if (answer.status === 401) {
     return {
       kind: 'finding',

@@ -2,7 +2,7 @@ import { fixUrlField, trimFields } from '../normalize.ts';
 import { fieldsSchema } from '../schema.ts';
 import type { Connector } from '../types.ts';
 import { normalizePrecoroRegion, PRECORO_FIELDS, PRECORO_REGION_LABELS } from './fields.ts';
-import { PRECORO_DEFAULT_RESOURCES, probePrecoro } from './probe.ts';
+import { PRECORO_DEFAULT_RESOURCES, PRECORO_MAX_REQUIREMENTS, probePrecoro } from './probe.ts';
 
 /** Precoro procurement (SaaS): REST API with a user's token and e-mail. */
 export const precoro: Connector = {
@@ -17,6 +17,7 @@ export const precoro: Connector = {
     region: { label: 'Region', values: PRECORO_REGION_LABELS },
   },
   defaultResources: PRECORO_DEFAULT_RESOURCES,
+  maxRequirements: PRECORO_MAX_REQUIREMENTS,
   normalize(input) {
     const { fields, warnings } = trimFields(input, PRECORO_FIELDS);
     const region = normalizePrecoroRegion(fields.region);

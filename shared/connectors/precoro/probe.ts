@@ -1,13 +1,26 @@
 import type { Identity, Permission } from '../../domain/report.ts';
+import { DEFAULT_CHECK_DEADLINE_MS } from '../check-budget.ts';
 import { asRecord, failed, networkFinding, passed } from '../findings.ts';
 import { resourcesToReport } from '../permissions.ts';
 import type { FieldValues, ProbeContext, ProbeFinding } from '../types.ts';
-import { classifyPrecoroResourceRead, classifyPrecoroUsers, precoroRateLimited } from './classify.ts';
+import {
+  classifyPrecoroResourceRead,
+  classifyPrecoroUsers,
+  isPrecoroAddressBlock,
+  precoroAddressBlocked,
+  precoroRateLimited,
+} from './classify.ts';
 import { PRECORO_HOSTS } from './fields.ts';
-import { processPrecoroLedger } from './request-ledger.ts';
+import { PRECORO_MIN_INTERVAL_MS, processPrecoroLedger } from './request-ledger.ts';
 
 /** Precoro limits each account to one request a second, so by default only `/users` is asked. */
 export const PRECORO_DEFAULT_RESOURCES = [] as const;
+
+/**
+ * Resources one Precoro check may ask about. At one request a second they fill at most half the default
+ * deadline, leaving the other half for another check of the same account queued in front of this one.
+ */
+export const PRECORO_MAX_REQUIREMENTS = Math.floor(DEFAULT_CHECK_DEADLINE_MS / PRECORO_MIN_INTERVAL_MS / 2);
 
 /**
  * Checks a Precoro token (VENDORS.md 5.3): one `GET /users` decides authentication; each further resource
@@ -24,8 +37,12 @@ export async function probePrecoro(fields: FieldValues, ctx: ProbeContext): Prom
 
   const get = async (name: string, path: string) => {
     const url = `${base}${path}`;
-    const { result, cached } = await ledger.get(account, url, () =>
-      ctx.recorder.send(name, { method: 'GET', url, headers }),
+    // One call at a time, whatever the budget allows: Precoro's pace is per account.
+    const { result, cached } = await ledger.get(
+      account,
+      url,
+      () => ctx.recorder.send(name, { method: 'GET', url, headers }),
+      { signal: ctx.recorder.signal, notSent: () => ctx.recorder.notSent() },
     );
     if (cached) ctx.recorder.recordCached(name, 'GET', url, result.ok ? result.status : null);
     return result;
@@ -47,6 +64,7 @@ export async function probePrecoro(fields: FieldValues, ctx: ProbeContext): Prom
       continue;
     }
     const result = await get(`${resource} read`, `/${resource}?per_page=10`);
+    if (result.ok && isPrecoroAddressBlock(result)) return { ...precoroAddressBlocked(), permissions };
     if (result.ok && result.status === 429) return precoroRateLimited(result, ctx.now());
     if (result.ok && result.status === 401) break; // revoked while we were checking: never retry it
     permissions.push({ resource, read: result.ok ? classifyPrecoroResourceRead(result) : null, write: null });

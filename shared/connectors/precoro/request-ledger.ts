@@ -35,27 +35,38 @@ export class PrecoroLedger {
     return createHmac('sha256', this.key).update(`${host}\n${email}\n${token}`).digest('base64url');
   }
 
-  /** Runs `send` for a GET of `url` under the account's rules; `cached` says the answer was reused. */
+  /**
+   * Runs `send` for a GET of `url` under the account's rules; `cached` says the answer was reused. When `signal`
+   * aborts (the check's deadline) while the call still waits for its turn or its second, it is not sent and
+   * `notSent` is the result at once; the account's other callers keep their places.
+   */
   async get(
     account: string,
     url: string,
     send: () => Promise<OutboundResult>,
+    options: { signal?: AbortSignal; notSent?: () => OutboundResult } = {},
   ): Promise<{ result: OutboundResult; cached: boolean }> {
+    const { signal } = options;
+    const skipped = () => ({
+      result: options.notSent?.() ?? NOT_SENT,
+      cached: false,
+    });
     const state = this.state(account);
     const run = state.queue.then(async () => {
+      if (signal?.aborted) return skipped();
       const now = this.clock.now();
       this.forgetOld(state, now);
       const previous = state.answers.get(url);
       if (previous) return { result: previous.result as OutboundResult, cached: true };
       const wait = state.lastAt + this.minIntervalMs - now;
-      if (wait > 0) await this.clock.sleep(wait);
+      if (wait > 0 && !(await untilAborted(this.clock.sleep(wait), signal))) return skipped();
       const result = await send();
       state.lastAt = this.clock.now();
       if (result.ok) state.answers.set(url, { at: state.lastAt, result });
       return { result, cached: false };
     });
     state.queue = run.catch(() => undefined);
-    return run;
+    return signal ? untilAbortedOr(run, signal, skipped) : run;
   }
 
   private state(account: string): AccountState {
@@ -80,6 +91,46 @@ export class PrecoroLedger {
       if (now - answer.at >= this.duplicateWindowMs) state.answers.delete(url);
     }
   }
+}
+
+const NOT_SENT: OutboundResult = {
+  ok: false,
+  failure: 'timeout',
+  detail: 'The check ran out of time before this call could be sent.',
+  ms: 0,
+};
+
+/** Waits for `work`; false when `signal` aborted first. */
+async function untilAborted(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!signal) {
+    await work;
+    return true;
+  }
+  const result = await untilAbortedOr(
+    work.then(() => true),
+    signal,
+    () => false,
+  );
+  return result;
+}
+
+/** Waits for `work`, or answers `fallback()` as soon as `signal` aborts. */
+function untilAbortedOr<T>(work: Promise<T>, signal: AbortSignal, fallback: () => T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(fallback());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => resolve(fallback());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The ledger shared by every Precoro check in this process (a warm Lambda, the local server, the CLI). */
