@@ -215,23 +215,35 @@ export class CredentialCommands {
         await this.deps.repository.replace(updated, base.version);
         return updated;
       } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
-        const latest = await this.deps.repository.get(tenantId, id);
-        if (!latest) throw new NotFoundError();
-        // The same rotation (same token, so the same value) was stored by a retry of this request.
-        if (latest.secretVersion === versionId) return latest;
-        if (ifMatch === undefined && sameConfiguration(latest, current) && attempt < ROTATION_ATTEMPTS) {
+        // Who came first, or did the write happen after all (an answer lost on the way)?
+        const latest = await this.deps.repository.get(tenantId, id).catch(() => undefined);
+        // Deleted meanwhile: its secret is scheduled for deletion with it.
+        if (latest === null) throw new NotFoundError();
+        // Stored: by this write, or by a retry of this request (same token, so the same value).
+        if (latest?.secretVersion === versionId) return latest;
+        const reapply =
+          error instanceof VersionConflictError &&
+          ifMatch === undefined &&
+          latest !== undefined &&
+          sameConfiguration(latest, current) &&
+          attempt < ROTATION_ATTEMPTS;
+        if (reapply) {
           base = latest;
           continue;
         }
-        // Another rotation or edit won, or the caller's version is gone: give the secret back to the item.
-        if (latest.secretVersion) {
-          const to = latest.secretVersion;
+        // Another rotation or edit won, the caller's version is gone, or the write failed: the item still
+        // describes the version it names, so that one is made current again.
+        const to = latest?.secretVersion ?? current.secretVersion;
+        if (to) {
           await this.compensate('give the current secret version back to the stored item', () =>
             this.deps.secrets.revertCurrent(current.secretName, { from: versionId, to }),
           );
+        } else {
+          this.deps.onHandledError?.('undo a rotation whose item names no secret version', error);
         }
-        throw ifMatch !== undefined ? new PreconditionFailedError() : error;
+        throw error instanceof VersionConflictError && ifMatch !== undefined
+          ? new PreconditionFailedError()
+          : error;
       }
     }
   }

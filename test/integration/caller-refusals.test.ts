@@ -7,11 +7,11 @@ import type { Credential } from '../../shared/domain/credential.ts';
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
-import { Revalidation } from '../../shared/service/revalidation.ts';
 import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
 import { LOOPBACK_ALLOWED } from '../helpers/check.ts';
+import { revalidationOf } from '../helpers/revalidation.ts';
 import { type PrecoroSimulator, startPrecoroSimulator } from '../simulators/precoro.ts';
 
 const TOKEN = 'precoro-address-block-token-1f2e3d4c';
@@ -23,7 +23,7 @@ describe('revalidation and a vendor that blocks credval’s address', () => {
   let sim: PrecoroSimulator;
   let client: GuardedClient;
   let repository: MemoryCredentialRepository;
-  let revalidation: Revalidation;
+  let revalidation: ReturnType<typeof revalidationOf>;
   let now = T0;
   const credential: Credential = {
     tenantId: 'tenant-block',
@@ -62,7 +62,7 @@ describe('revalidation and a vendor that blocks credval’s address', () => {
         tags: { tenantId: credential.tenantId, credentialId: credential.id, connector: 'precoro' },
       },
     );
-    revalidation = new Revalidation({
+    revalidation = revalidationOf({
       repository,
       secrets,
       events: { publish: async () => undefined },

@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withLocalChangeFeed } from '../../shared/app/local-change-feed.ts';
 import { runCheck } from '../../shared/connectors/check.ts';
 import { PrecoroLedger } from '../../shared/connectors/precoro/request-ledger.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
 import { StorageError } from '../../shared/domain/errors.ts';
+import type { CredentialEvent } from '../../shared/domain/events.ts';
 import { createGuardedClient } from '../../shared/net/guarded-client.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
+import { ChangeFeedConsumer } from '../../shared/service/change-feed.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
-import { type Checker, CredentialCommands } from '../../shared/service/credential-commands.ts';
+import { type Checker, CredentialCommands, rotationToken } from '../../shared/service/credential-commands.ts';
 import { CredentialReads } from '../../shared/service/credential-reads.ts';
 import { deleteCredential } from '../../shared/service/delete-credential.ts';
+import { reconcileSecrets } from '../../shared/service/reconcile-secrets.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { MemorySecretStore } from '../../shared/store/memory-secret-store.ts';
 import type { CredentialRepository, SecretStore } from '../../shared/store/ports.ts';
@@ -17,6 +21,7 @@ import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/do
 const TENANT = 'tenant-a';
 const GOOD_KEY = 'service-good-key-0a1b2c3d4e5f6a7b';
 const NEW_KEY = 'service-new-key-9f8e7d6c5b4a3f2e';
+const OTHER_KEY = 'service-other-key-7a6b5c4d3e2f1a0b';
 
 /**
  * Wraps a port so that chosen calls fail like a storage outage: `failOn('create')` makes the next call of
@@ -41,7 +46,10 @@ function faulty<T extends object>(target: T): T & { failOn(method: keyof T): voi
   return proxy as T & { failOn(method: keyof T): void; calls: string[] };
 }
 
-/** Every credential use case over the same ports, as the local server composes them. */
+/**
+ * Every credential use case over the same ports, as the local server composes them: the repository feeds the
+ * change-feed consumer in process, which writes history and publishes events.
+ */
 function useCases(deps: {
   repository: CredentialRepository;
   secrets: SecretStore;
@@ -49,10 +57,19 @@ function useCases(deps: {
   clock: { now(): Date };
   config: ServiceConfig;
   onHandledError: (what: string, error: unknown) => void;
+  events?: CredentialEvent[];
 }) {
-  const commands = new CredentialCommands(deps);
-  const reads = new CredentialReads(deps.repository);
-  const deletion = { ...deps, recoveryDays: deps.config.deletionRecoveryDays };
+  const published = deps.events ?? [];
+  const consumer = new ChangeFeedConsumer({
+    repository: deps.repository,
+    events: { publish: async (events) => void published.push(...events) },
+    historyTtlDays: deps.config.historyTtlDays,
+    clock: deps.clock,
+  });
+  const repository = withLocalChangeFeed(deps.repository, consumer, deps.onHandledError);
+  const commands = new CredentialCommands({ ...deps, repository });
+  const reads = new CredentialReads(repository);
+  const deletion = { ...deps, repository, recoveryDays: deps.config.deletionRecoveryDays };
   return {
     create: commands.create.bind(commands),
     update: commands.update.bind(commands),
@@ -77,7 +94,10 @@ describe('credential use cases: checks first, and no orphan after any single fai
 
   beforeAll(async () => {
     sim = await startDolibarrSimulator({
-      users: [{ id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] }],
+      users: [
+        { id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] },
+        { id: 2, login: 'svc2', apiKey: OTHER_KEY, rights: ['societe.lire'] },
+      ],
       failureDelayMs: 10,
     });
     client = createGuardedClient({ egressAllow: ['127.0.0.0/8'] });
@@ -114,7 +134,7 @@ describe('credential use cases: checks first, and no orphan after any single fai
   async function expectConsistent(): Promise<Credential[]> {
     const { items } = await repository.list(TENANT, { limit: 100 });
     for (const item of items) expect(await memorySecrets.getCurrent(item.secretName)).toBeTruthy();
-    const live = memorySecrets.names().filter((name) => !memorySecrets.describe(name)?.deletion);
+    const live = (await memorySecrets.names()).filter((name) => !memorySecrets.describe(name)?.deletion);
     expect(live.sort()).toEqual(items.map((i) => i.secretName).sort());
     return items;
   }
@@ -165,14 +185,14 @@ describe('credential use cases: checks first, and no orphan after any single fai
       secrets.failOn('create');
       await expect(service.create(TENANT, createRequest())).rejects.toBeInstanceOf(StorageError);
       expect(await expectConsistent()).toEqual([]);
-      expect(memorySecrets.names()).toEqual([]);
+      expect(await memorySecrets.names()).toEqual([]);
     });
 
     it('deletes the new secret when the item cannot be written', async () => {
       repository.failOn('create');
       await expect(service.create(TENANT, createRequest())).rejects.toBeInstanceOf(StorageError);
       expect(secrets.calls).toEqual(['create', 'deleteNow']);
-      expect(memorySecrets.names()).toEqual([]);
+      expect(await memorySecrets.names()).toEqual([]);
       expect(await expectConsistent()).toEqual([]);
     });
 
@@ -181,7 +201,7 @@ describe('credential use cases: checks first, and no orphan after any single fai
       const credential = await service.create(TENANT, createRequest());
       expect(await expectConsistent()).toHaveLength(1);
       expect(credential.status).toBe('valid');
-      expect(handled).toEqual(['write a check history entry']);
+      expect(handled).toEqual(['record a stored change (history entry, events)']);
     });
   });
 
@@ -193,24 +213,27 @@ describe('credential use cases: checks first, and no orphan after any single fai
       sim.setApiKey('svc', NEW_KEY); // the vendor now knows only the new key
     });
 
-    it('stages the new secret, tests it, promotes it and keeps the old one as previous', async () => {
+    it('checks the new secret in memory, writes it once as current and keeps the old one as previous', async () => {
       const updated = await service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } });
       expect(updated).toMatchObject({ status: 'valid', version: 2 });
-      expect(secrets.calls).toEqual(['getCurrent', 'putPending', 'promotePending']);
+      // Every secret field came with the request: the stored one is not even read.
+      expect(secrets.calls).toEqual(['putCurrent']);
       expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: NEW_KEY });
       const stages = memorySecrets.describe(original.secretName)?.versions.map((v) => v.stages.join());
       expect(stages?.sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+      expect(updated.secretVersion).toBe(rotationToken(original.id, 1));
       const history = await repository.listChecks(TENANT, original.id, { limit: 10 });
       expect(history.items.map((h) => h.trigger)).toEqual(['rotate', 'create']);
     });
 
-    it('drops a new secret the vendor refuses and changes nothing', async () => {
+    it('never writes a new secret the vendor refuses, and changes nothing', async () => {
       await expect(
         service.update(TENANT, original.id, { fields: { apiKey: 'refused-key-000000' } }),
       ).rejects.toMatchObject({
         code: 'credential_invalid',
       });
-      expect(secrets.calls).toEqual(['getCurrent', 'putPending', 'discardPending']);
+      expect(secrets.calls).toEqual([]);
+      expect(memorySecrets.describe(original.secretName)?.versions).toHaveLength(1);
       expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
       expect(await repository.get(TENANT, original.id)).toEqual(original);
     });
@@ -224,8 +247,8 @@ describe('credential use cases: checks first, and no orphan after any single fai
       ).resolves.toMatchObject({ status: 'valid' });
     });
 
-    it('changes nothing when the new secret cannot be staged', async () => {
-      secrets.failOn('putPending');
+    it('changes nothing when the new secret cannot be written', async () => {
+      secrets.failOn('putCurrent');
       await expect(
         service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
       ).rejects.toBeInstanceOf(StorageError);
@@ -233,43 +256,57 @@ describe('credential use cases: checks first, and no orphan after any single fai
       expect(await repository.get(TENANT, original.id)).toEqual(original);
     });
 
-    it('discards the staged secret when the item cannot be written', async () => {
+    it('gives the current label back to the old secret when the item cannot be written', async () => {
       repository.failOn('replace');
       await expect(
         service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
       ).rejects.toBeInstanceOf(StorageError);
-      expect(secrets.calls.slice(-1)).toEqual(['discardPending']);
+      expect(secrets.calls).toEqual(['putCurrent', 'revertCurrent']);
       expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
-      expect(
-        memorySecrets.describe(original.secretName)?.versions.some((v) => v.stages.includes('AWSPENDING')),
-      ).toBe(false);
       expect(await repository.get(TENANT, original.id)).toEqual(original);
-    });
-
-    it('puts the item back when promotion fails, so it describes the secret that is current', async () => {
-      secrets.failOn('promotePending');
-      await expect(
-        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
-      ).rejects.toBeInstanceOf(StorageError);
-      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
-      const item = await repository.get(TENANT, original.id);
-      const { version: _v, updatedAt: _u, ...rest } = item ?? original;
-      const { version: _ov, updatedAt: _ou, ...originalRest } = original;
-      expect(rest).toEqual(originalRest);
-      expect(item?.version).toBe(3);
       await expectConsistent();
     });
 
-    it('lets a concurrent edit win: a rotation based on an old version is undone', async () => {
-      const stale = (await repository.get(TENANT, original.id)) as Credential;
-      await repository.replace({ ...stale, name: 'renamed by someone else', version: 2 }, 1);
-      // The service read version 2 itself, so simulate the race by making its write conflict once.
+    it('answers a retried rotation that was stored after all with the stored credential', async () => {
+      const first = await service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } });
+      // The same request again, based on the version it read before (its answer was lost): same token.
+      const get = repository.get.bind(repository);
+      let reads = 0;
+      repository.get = async (tenantId, id) => (reads++ === 0 ? { ...original } : get(tenantId, id));
+      await expect(
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+      ).resolves.toMatchObject({ version: first.version, secretVersion: first.secretVersion });
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: NEW_KEY });
+    });
+
+    it('re-applies itself over a re-check that came in between, and keeps a rename made meanwhile', async () => {
       const replace = repository.replace.bind(repository);
       let raced = false;
       repository.replace = async (credential, expected) => {
         if (!raced) {
           raced = true;
-          await repository.replace({ ...credential, name: 'racing writer', version: expected + 1 }, expected);
+          const stored = (await repository.get(TENANT, original.id)) as Credential;
+          await replace({ ...stored, name: 'renamed meanwhile', version: expected + 1 }, expected);
+        }
+        return replace(credential, expected);
+      };
+      const updated = await service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } });
+      expect(updated).toMatchObject({ name: 'renamed meanwhile', version: 3, status: 'valid' });
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: NEW_KEY });
+      expect(await repository.get(TENANT, original.id)).toEqual(updated);
+    });
+
+    it('loses to a concurrent change of configuration: 409, and its value is no longer current', async () => {
+      const replace = repository.replace.bind(repository);
+      let raced = false;
+      repository.replace = async (credential, expected) => {
+        if (!raced) {
+          raced = true;
+          const stored = (await repository.get(TENANT, original.id)) as Credential;
+          await replace(
+            { ...stored, fields: { ...stored.fields, entity: '2' }, version: expected + 1 },
+            expected,
+          );
         }
         return replace(credential, expected);
       };
@@ -279,7 +316,31 @@ describe('credential use cases: checks first, and no orphan after any single fai
         code: 'version_conflict',
       });
       expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
-      expect((await repository.get(TENANT, original.id))?.name).toBe('racing writer');
+      expect((await repository.get(TENANT, original.id))?.fields.entity).toBe('2');
+    });
+
+    it('lets one of two rotations of the same version win; the other gets 409 and its value is never stored', async () => {
+      // NEW_KEY and OTHER_KEY both work at the vendor (two users).
+      const results = await Promise.allSettled([
+        service.update(TENANT, original.id, { fields: { apiKey: NEW_KEY } }),
+        service.update(TENANT, original.id, { fields: { apiKey: OTHER_KEY } }),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]?.reason).toMatchObject({ code: expect.stringMatching(/^(conflict|version_conflict)$/) });
+      const winner = (won[0] as PromiseFulfilledResult<Credential>).value;
+      expect(await repository.get(TENANT, original.id)).toEqual(winner);
+      const winningKey = winner.lastCheck?.identity?.login === 'svc2' ? OTHER_KEY : NEW_KEY;
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: winningKey });
+      // Two versions: the original and the winner's. The loser's value was never written.
+      expect(
+        memorySecrets
+          .describe(original.secretName)
+          ?.versions.map((v) => v.id)
+          .sort(),
+      ).toEqual([original.secretVersion, winner.secretVersion].sort());
     });
   });
 
@@ -331,17 +392,38 @@ describe('credential use cases: checks first, and no orphan after any single fai
       await expectConsistent();
     });
 
-    it('changes nothing when the secret cannot be scheduled for deletion', async () => {
+    it('deletes the item even when the secret cannot be scheduled; the reconciliation schedules it later', async () => {
       secrets.failOn('scheduleDeletion');
-      await expect(service.delete(TENANT, original.id)).rejects.toBeInstanceOf(StorageError);
-      expect(await expectConsistent()).toHaveLength(1);
+      await service.delete(TENANT, original.id);
+      expect(await repository.get(TENANT, original.id)).toBeNull();
+      expect(handled).toContain('schedule the deletion of a deleted credential’s secret');
+      expect(memorySecrets.describe(original.secretName)?.deletion).toBeUndefined();
+      const result = await reconcileSecrets({
+        secrets,
+        repository,
+        clock: { now: () => new Date(Date.now() + 3_600_000) },
+        secretPrefix: 'credval-test',
+        recoveryDays: 7,
+        graceMs: 15 * 60_000,
+      });
+      expect(result).toMatchObject({ examined: 1, orphans: 1, scheduled: 1 });
+      expect(memorySecrets.describe(original.secretName)?.deletion).toBeTruthy();
     });
 
-    it('restores the secret when the item cannot be deleted', async () => {
+    it('changes nothing when the item cannot be deleted', async () => {
+      secrets.calls.length = 0;
       repository.failOn('delete');
       await expect(service.delete(TENANT, original.id)).rejects.toBeInstanceOf(StorageError);
-      expect(secrets.calls.slice(-2)).toEqual(['scheduleDeletion', 'restore']);
-      expect(await expectConsistent()).toHaveLength(1);
+      expect(secrets.calls).toEqual([]);
+      expect(await memorySecrets.getCurrent(original.secretName)).toEqual({ apiKey: GOOD_KEY });
+      await expectConsistent();
+    });
+
+    it('answers a second delete 404 and never restores the secret', async () => {
+      await service.delete(TENANT, original.id);
+      await expect(service.delete(TENANT, original.id)).rejects.toMatchObject({ code: 'not_found' });
+      expect(secrets.calls.filter((c) => c === 'restore')).toEqual([]);
+      expect(memorySecrets.describe(original.secretName)?.deletion).toBeTruthy();
     });
   });
 
@@ -373,7 +455,10 @@ describe('credential use cases: checks first, and no orphan after any single fai
         expect(after.lastCheck?.verdict).toBe('inconclusive');
       } finally {
         sim = await startDolibarrSimulator({
-          users: [{ id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] }],
+          users: [
+            { id: 1, login: 'svc', apiKey: GOOD_KEY, rights: ['societe.lire'] },
+            { id: 2, login: 'svc2', apiKey: OTHER_KEY, rights: ['societe.lire'] },
+          ],
           failureDelayMs: 10,
           port: Number(new URL(original.fields.baseUrl ?? '').port),
         });
