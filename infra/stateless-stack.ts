@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   Annotations,
   CfnOutput,
+  type CfnResource,
   Duration,
   RemovalPolicy,
   Stack,
@@ -26,6 +27,8 @@ import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -42,6 +45,7 @@ import {
   SECRET_LABEL_UPDATED,
   SECRETS_MANAGER_SOURCE,
 } from '../shared/domain/event-names.ts';
+import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import type { CredvalConfig } from './config.ts';
 import {
@@ -95,7 +99,11 @@ export class StatelessStack extends Stack {
   readonly deadLetterQueue: Queue;
   readonly bus: EventBus;
   readonly sweepSchedule: CfnSchedule;
+  readonly reconcileSchedule: CfnSchedule;
+  /** The role EventBridge Scheduler invokes the sweep and the reconciliation with. */
   readonly sweepScheduleRole: Role;
+  /** Stream records the change feed gave up on (after retries and bisection), kept for 14 days. */
+  readonly changeFeedFailures: Queue;
   readonly alarms: Alarm[] = [];
   /** Routes of ROUTES left out because their Lambda entry does not exist (yet). */
   readonly skippedRoutes: string[] = [];
@@ -239,15 +247,69 @@ export class StatelessStack extends Stack {
     worker.consumeQueue(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 });
     const trigger = background('revalidation-trigger', {});
 
+    // The change feed: the table's stream -> each stored check's history entry and events. Records are read in
+    // order per credential (one batch per shard at a time); a failing record is retried, the batch bisected
+    // around it, and after that it waits in its own queue instead of blocking the credentials behind it.
+    const changeFeed = background('change-feed', { timeout: Duration.minutes(1) });
+    this.changeFeedFailures = new Queue(this, 'ChangeFeedFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.changeFeedFailures.node.defaultChild as CfnResource).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue: the on-failure destination of the change feed (the table stream), ' +
+        "where records wait after their retries. cdk-nag recognises only queues named in another queue's redrive policy.",
+    });
+    changeFeed.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.days(1),
+        onFailure: new SqsDlq(this.changeFeedFailures),
+        // Only credential items: history entries, idempotency records and configuration change nothing to announce.
+        filters: [
+          FilterCriteria.filter({
+            dynamodb: {
+              Keys: {
+                [TABLE_LAYOUT.sortKey]: { S: FilterRule.beginsWith(TABLE_LAYOUT.credentialSortKeyPrefix) },
+              },
+            },
+          }),
+        ],
+      }),
+    );
+
+    const streamPolicy = changeFeed.role.node.tryFindChild('DefaultPolicy');
+    if (streamPolicy) {
+      Validations.of(streamPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams, which the DynamoDB event source grants, supports no resource-level permissions ' +
+          '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html); every ' +
+          'other action of this policy names its resource.',
+      });
+    }
+
+    const reconcile = background('reconcile', { timeout: Duration.minutes(10) });
+
     this.sweepScheduleRole = new Role(this, 'SweepScheduleRole', {
       description: 'EventBridge Scheduler: invokes the credval sweep',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     });
-    // Only the function itself (no `:*` qualifier wildcard, as grantInvoke would add).
+    // Only the functions themselves (no `:*` qualifier wildcard, as grantInvoke would add).
     this.sweepScheduleRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [sweep.function.functionArn] }),
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [sweep.function.functionArn, reconcile.function.functionArn],
+      }),
     );
     const minutes = config.sweepRate.toMinutes();
     this.sweepSchedule = new CfnSchedule(this, 'SweepSchedule', {
@@ -264,6 +326,19 @@ export class StatelessStack extends Stack {
       },
     });
     this.sweepSchedule.node.addDependency(this.sweepScheduleRole);
+    this.reconcileSchedule = new CfnSchedule(this, 'ReconcileSchedule', {
+      description: `credval ${config.stage}: schedule the deletion of secrets no credential describes`,
+      scheduleExpression: 'rate(6 hours)',
+      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 30 },
+      state: 'ENABLED',
+      target: {
+        arn: reconcile.function.functionArn,
+        roleArn: this.sweepScheduleRole.roleArn,
+        input: '{}',
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 3600 },
+      },
+    });
+    this.reconcileSchedule.node.addDependency(this.sweepScheduleRole);
 
     const triggerTarget = () =>
       new LambdaFunction(trigger.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
@@ -293,8 +368,32 @@ export class StatelessStack extends Stack {
       targets: [triggerTarget()],
     });
 
-    // Alarms: anything in the dead-letter queue, a stuck queue, and per function errors and throttles.
+    // Alarms: anything in the dead-letter queues, a stuck queue or stream, and per function errors and throttles.
     this.alarms.push(
+      new Alarm(this, 'ChangeFeedFailuresAlarm', {
+        alarmDescription:
+          'credval: stored changes whose history entry or events could not be written wait in the change-feed failure queue',
+        metric: this.changeFeedFailures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'ChangeFeedLagAlarm', {
+        alarmDescription:
+          'credval: the change feed is more than 5 minutes behind the table (history and events late)',
+        metric: changeFeed.function.metric('IteratorAge', {
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 5 * 60_000,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
       new Alarm(this, 'DeadLettersAlarm', {
         alarmDescription: 'credval: revalidation messages failed 5 times and wait in the dead-letter queue',
         metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({

@@ -9,6 +9,11 @@ export const TABLE_LAYOUT = {
   dueIndex: { name: 'due', partitionKey: 'dueShard', sortKey: 'nextCheckAt' },
   /** Epoch seconds after which DynamoDB deletes the item (check history). */
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * Sort keys of credential items start with this (other items: history, idempotency records, configuration):
+   * the change feed's stream filter passes only these.
+   */
+  credentialSortKeyPrefix: 'C#',
   /** Shards of the due index, so a million credentials make no hot partition; the sweep queries each. */
   dueShards: 16,
 } as const;

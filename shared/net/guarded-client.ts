@@ -137,6 +137,8 @@ export function createGuardedClient(options: GuardedClientOptions = {}): Guarded
       return fail({
         failure: 'blocked_destination',
         detail: `Refused ${display}: names under "localhost" are this machine (loopback), which is not in the egress allow-list.`,
+        // The address a resolver would give: it names the allow-list entry that lets the call through.
+        refusedAddress: '127.0.0.1',
       });
     }
     // undici never calls the lookup hook for IP literals, so they are checked here, before any connection.

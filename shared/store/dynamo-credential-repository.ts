@@ -24,7 +24,7 @@ type Item = Record<string, unknown>;
 
 const { partitionKey: PK, sortKey: SK, timeToLiveAttribute: TTL } = TABLE_LAYOUT;
 const DUE = TABLE_LAYOUT.dueIndex;
-const CREDENTIAL_PREFIX = 'C#';
+const CREDENTIAL_PREFIX = TABLE_LAYOUT.credentialSortKeyPrefix;
 const CHECK_PREFIX = 'K#';
 /** Attributes that exist only in storage; everything else on an item is a domain field. */
 const STORAGE_ATTRIBUTES = [PK, SK, 'kind', DUE.partitionKey, TTL] as const;

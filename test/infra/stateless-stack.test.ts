@@ -68,7 +68,6 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'secretsmanager:TagResource on secrets',
     'secretsmanager:DeleteSecret on secrets',
     ...SECRETS_WRITE_KEY,
-    ...PUBLISH,
   ],
   'list-credentials': READ,
   'get-credential': READ,
@@ -77,30 +76,21 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     ...READWRITE,
     'secretsmanager:GetSecretValue on secrets',
     'secretsmanager:PutSecretValue on secrets',
-    'secretsmanager:DescribeSecret on secrets',
     'secretsmanager:UpdateSecretVersionStage on secrets',
     ...SECRETS_WRITE_KEY,
-    ...PUBLISH,
   ],
   'delete-credential': [
     ...READ,
     'dynamodb:DeleteItem on table',
     'secretsmanager:DeleteSecret on secrets',
-    'secretsmanager:RestoreSecret on secrets',
     'secretsmanager:DescribeSecret on secrets',
   ],
-  'recheck-credential': [
-    ...READWRITE,
-    'secretsmanager:GetSecretValue on secrets',
-    ...SECRETS_READ_KEY,
-    ...PUBLISH,
-  ],
+  'recheck-credential': [...READWRITE, 'secretsmanager:GetSecretValue on secrets', ...SECRETS_READ_KEY],
   sweep: [...READWRITE, 'dynamodb:Query on due-index', 'sqs:SendMessage on queue'],
   'revalidation-worker': [
     ...READWRITE,
     'secretsmanager:GetSecretValue on secrets',
     ...SECRETS_READ_KEY,
-    ...PUBLISH,
     'sqs:ReceiveMessage on queue',
     'sqs:ChangeMessageVisibility on queue',
     'sqs:GetQueueUrl on queue',
@@ -108,6 +98,26 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'sqs:GetQueueAttributes on queue',
   ],
   'revalidation-trigger': ['sqs:SendMessage on queue'],
+  'change-feed': [
+    ...READWRITE,
+    ...PUBLISH,
+    // Reading the stream of a table under a customer-managed key (DynamoDB event source's own grant).
+    'kms:Decrypt on key',
+    'kms:DescribeKey on key',
+    'dynamodb:DescribeStream on stream',
+    'dynamodb:GetRecords on stream',
+    'dynamodb:GetShardIterator on stream',
+    'dynamodb:ListStreams on *',
+    'sqs:SendMessage on change-feed-failures',
+    'sqs:GetQueueAttributes on change-feed-failures',
+    'sqs:GetQueueUrl on change-feed-failures',
+  ],
+  reconcile: [
+    ...READ,
+    'secretsmanager:DeleteSecret on secrets',
+    'secretsmanager:DescribeSecret on secrets',
+    'secretsmanager:ListSecrets on *',
+  ],
 };
 
 const VENDOR_CALLING_HTTP = [
@@ -187,9 +197,9 @@ describe('stateless stack', () => {
     template = Template.fromStack(stateless);
     resources = template.toJSON().Resources;
 
-    const exportOf = (logicalId: string, attribute: 'Arn' | 'Ref') => {
+    const exportOf = (logicalId: string, attribute: 'Arn' | 'StreamArn' | 'Ref') => {
       const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, Json>;
-      const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, 'Arn'] };
+      const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, attribute] };
       const output = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify(value));
       const exportName = (output?.Export as { Name: string } | undefined)?.Name;
       if (!exportName) throw new Error(`no export of ${logicalId}`);
@@ -210,6 +220,12 @@ describe('stateless stack', () => {
       'dead-letter-queue',
     );
     kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.bus), 'Arn'] }), 'bus');
+    kinds.set(JSON.stringify(exportOf(tableId, 'StreamArn')), 'stream');
+    kinds.set(
+      JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.changeFeedFailures), 'Arn'] }),
+      'change-feed-failures',
+    );
+    kinds.set('"*"', '*');
     kinds.set(
       JSON.stringify({
         'Fn::Join': [
@@ -344,7 +360,7 @@ describe('stateless stack', () => {
       }
     });
 
-    it('has Resource "*" only in the acknowledged X-Ray policies, which hold nothing else', () => {
+    it('has Resource "*" only in the X-Ray policies and for ListSecrets and ListStreams, which have no resource-level permissions', () => {
       const policies = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy');
       const tracingIds = new Set(
         [...stateless.functions.values()].map((fn) =>
@@ -356,7 +372,12 @@ describe('stateless stack', () => {
         const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
         for (const s of statements) {
           const wildcard = [s.Resource].flat().some((r) => r === '*');
-          expect(wildcard, `${id} ${JSON.stringify(s)}`).toBe(tracingIds.has(id));
+          const allowed =
+            tracingIds.has(id) ||
+            s.Action === 'secretsmanager:ListSecrets' ||
+            s.Action === 'dynamodb:ListStreams';
+          if (wildcard) expect(allowed, `${id} ${JSON.stringify(s)}`).toBe(true);
+          if (tracingIds.has(id)) expect(wildcard, id).toBe(true);
         }
         if (tracingIds.has(id)) {
           expect(statements).toEqual([
@@ -375,6 +396,8 @@ describe('stateless stack', () => {
         for (const s of statementsOf(name)) {
           const actions = [s.Action].flat();
           if (!actions.some((a) => a.startsWith('kms:'))) continue;
+          // The change feed reads the table's encrypted stream directly (the event source's grant).
+          if (name === 'change-feed' && !s.Condition) continue;
           const via = JSON.stringify(s.Condition?.StringEquals?.['kms:ViaService' as never]);
           expect(via, name).toMatch(/"(dynamodb|secretsmanager)\."/);
           if (via.includes('secretsmanager')) {
@@ -393,12 +416,8 @@ describe('stateless stack', () => {
       const publishers = [...stateless.functions.keys()].filter((n) =>
         EXPECTED_GRANTS[n]?.includes('events:PutEvents on bus'),
       );
-      expect(publishers.sort()).toEqual([
-        'create-credential',
-        'recheck-credential',
-        'revalidation-worker',
-        'update-credential',
-      ]);
+      // Only the change feed: a request makes one write, the item, and its events follow from the table's stream.
+      expect(publishers.sort()).toEqual(['change-feed']);
       for (const name of publishers) {
         const statement = statementsOf(name).find((s) => s.Action === 'events:PutEvents');
         expect(statement?.Condition).toEqual({ StringEquals: { 'events:source': 'credval' } });
@@ -432,7 +451,7 @@ describe('stateless stack', () => {
           },
         });
       }
-      template.resourceCountIs('AWS::SQS::Queue', 2);
+      template.resourceCountIs('AWS::SQS::Queue', 3);
     });
 
     it('hides a message from other consumers for 6 times the worker timeout', () => {
@@ -442,13 +461,44 @@ describe('stateless stack', () => {
     });
 
     it('feeds the worker in batches of 10, reporting partial failures, with bounded concurrency', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [idOf(stateless.queue), 'Arn'] },
         FunctionName: { Ref: idOf(fnNamed('revalidation-worker').function) },
         BatchSize: 10,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: 5 },
+      });
+    });
+  });
+
+  describe('change feed', () => {
+    it("reads the table's stream of credential items, bisecting, reporting partial failures, then setting records aside", () => {
+      const stream = stateful.table.tableStreamArn;
+      expect(stream).toBeDefined();
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: idOf(fnNamed('change-feed').function) },
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: 10,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [idOf(stateless.changeFeedFailures), 'Arn'] } },
+        },
+        FilterCriteria: {
+          Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { sk: { S: [{ prefix: 'C#' }] } } } }) }],
+        },
+      });
+      expect(resources[idOf(stateless.changeFeedFailures)]?.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 86_400,
+      });
+    });
+
+    it('is fed new and old images by the table', () => {
+      const table = Template.fromStack(stateful).findResources('AWS::DynamoDB::Table');
+      expect(Object.values(table)[0]?.Properties).toMatchObject({
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       });
     });
   });
@@ -512,8 +562,12 @@ describe('stateless stack', () => {
   });
 
   describe('sweep schedule', () => {
-    it('invokes the sweep at the configured rate through a role that may invoke only the sweep', () => {
-      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    it('invokes the sweep at the configured rate, and the reconciliation, through a role that may invoke only those', () => {
+      template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(6 hours)',
+        Target: { Arn: { 'Fn::GetAtt': [idOf(fnNamed('reconcile').function), 'Arn'] } },
+      });
       const roleId = idOf(stateless.sweepScheduleRole);
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(10 minutes)',
@@ -544,7 +598,10 @@ describe('stateless stack', () => {
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
-          Resource: { 'Fn::GetAtt': [idOf(fnNamed('sweep').function), 'Arn'] },
+          Resource: [
+            { 'Fn::GetAtt': [idOf(fnNamed('sweep').function), 'Arn'] },
+            { 'Fn::GetAtt': [idOf(fnNamed('reconcile').function), 'Arn'] },
+          ],
         },
       ]);
     });
@@ -631,7 +688,7 @@ describe('stateless stack', () => {
           });
         }
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * stateless.functions.size + 2);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * stateless.functions.size + 4);
     });
   });
 
