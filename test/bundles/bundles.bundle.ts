@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build } from 'esbuild';
@@ -49,9 +50,13 @@ const DYNAMO = 'DynamoDB_20120810.';
 /** One recorded AWS API call: its X-Amz-Target (e.g. DynamoDB_20120810.GetItem), or method and path. */
 type AwsCalls = string[];
 
-/** Forwards DynamoDB calls to dynalite and answers every other AWS API with an error, recording them all. */
+/**
+ * Forwards DynamoDB calls to dynalite, answers Secrets Manager's ListSecrets with `secretList` (the
+ * reconciliation's one read), and every other AWS API with an error, recording them all.
+ */
 async function startAwsProxy(dynamoEndpoint: string) {
   const calls: AwsCalls = [];
+  const state = { secretList: [] as Array<{ Name: string; CreatedDate: number }> };
   const upstream = new URL(dynamoEndpoint);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,6 +64,11 @@ async function startAwsProxy(dynamoEndpoint: string) {
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? `${req.method} ${req.url}`);
       calls.push(target);
+      if (target === 'secretsmanager.ListSecrets') {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify({ SecretList: state.secretList }));
+        return;
+      }
       if (!target.startsWith(DYNAMO)) {
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ __type: 'UnrecognizedClientException', message: 'not emulated here' }));
@@ -84,6 +94,7 @@ async function startAwsProxy(dynamoEndpoint: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    state,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -169,6 +180,34 @@ function httpEvent(
   };
 }
 
+/** One record of the table's DynamoDB stream (NEW_AND_OLD_IMAGES), as Lambda receives it. */
+function streamRecord(
+  sequence: string,
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+  oldImage: Record<string, unknown> | null,
+  newImage: Record<string, unknown> | null,
+) {
+  const image = newImage ?? oldImage ?? {};
+  return {
+    eventID: `event-${sequence}`,
+    eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-1',
+    dynamodb: {
+      ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+      Keys: { pk: image.pk, sk: image.sk },
+      ...(oldImage ? { OldImage: oldImage } : {}),
+      ...(newImage ? { NewImage: newImage } : {}),
+      SequenceNumber: sequence,
+      SizeBytes: 1024,
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+    eventSourceARN:
+      'arn:aws:dynamodb:eu-west-1:111111111111:table/credval-bundles/stream/2026-12-07T00:00:00.000',
+  };
+}
+
 const problemCode = (answer: HttpAnswer) => (JSON.parse(answer.body ?? '{}') as { code?: string }).code;
 const json = (answer: HttpAnswer) => JSON.parse(answer.body ?? 'null') as Record<string, unknown>;
 const header = (answer: HttpAnswer, name: string) =>
@@ -177,6 +216,7 @@ const header = (answer: HttpAnswer, name: string) =>
 interface Scenario {
   /** What this run shows, for the test name. */
   what: string;
+  setup?(): void;
   event(): unknown;
   env?: Record<string, string>;
   check(result: unknown, calls: AwsCalls): void;
@@ -194,6 +234,8 @@ describe('Lambda bundles', () => {
   let proxy: Awaited<ReturnType<typeof startAwsProxy>>;
   let dolibarr: DolibarrSimulator;
   let work: string;
+  /** A stored credential with a check, as a DynamoDB stream image (attribute values). */
+  let seededImage: Record<string, unknown> = {};
   const sizes: Array<{
     name: string;
     bytes: number;
@@ -280,7 +322,7 @@ describe('Lambda bundles', () => {
       check: (result, calls) => {
         expect(result).toMatchObject({ statusCode: 200 });
         const items = json(result as HttpAnswer).items as Array<{ id: string }>;
-        expect(items.map((c) => c.id)).toEqual([SEEDED_ID]);
+        expect(items.map((c) => c.id)).toEqual(['checked-credential-1', SEEDED_ID]);
         expect(calls).toEqual([`${DYNAMO}Query`]);
       },
     },
@@ -372,6 +414,51 @@ describe('Lambda bundles', () => {
         expect(calls).toEqual([`${DYNAMO}GetItem`]);
       },
     },
+    'change-feed': {
+      what: 'the stream consumer writes the history of a stored check and reports the record whose events failed',
+      event: () => ({
+        Records: [
+          streamRecord('1000', 'INSERT', null, seededImage),
+          // A lease (no new check) and a history item: nothing to record or announce.
+          streamRecord('1001', 'MODIFY', seededImage, { ...seededImage, version: { N: '2' } }),
+          {
+            ...streamRecord('1002', 'INSERT', null, seededImage),
+            dynamodb: {
+              Keys: { pk: { S: 'T#tenant-a#C#x' }, sk: { S: 'K#2026#v1' } },
+              NewImage: { pk: { S: 'T#tenant-a#C#x' }, sk: { S: 'K#2026#v1' }, kind: { S: 'check' } },
+              SequenceNumber: '1002',
+              StreamViewType: 'NEW_AND_OLD_IMAGES',
+            },
+          },
+        ],
+      }),
+      check: (result, calls) => {
+        // EventBridge cannot run here: the one record with events is reported failed, to be retried.
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '1000' }] });
+        expect(calls[0]).toBe(`${DYNAMO}PutItem`);
+        expect(calls.slice(1).every((c) => c === 'AWSEvents.PutEvents')).toBe(true);
+      },
+    },
+    reconcile: {
+      what: 'the reconciliation schedules the deletion of a secret no item describes, and only that one',
+      setup: () => {
+        proxy.state.secretList = [
+          { Name: `credval/dev/${TENANT}/${SEEDED_ID}`, CreatedDate: 1_700_000_000 },
+          { Name: `credval/dev/${TENANT}/orphan-1`, CreatedDate: 1_700_000_000 },
+        ];
+      },
+      event: () => ({}),
+      check: (result, calls) => {
+        // Secrets Manager's DeleteSecret cannot run here, so the orphan's scheduling is reported as failed.
+        expect(result).toEqual({ examined: 2, orphans: 1, scheduled: 0, failed: 1, foreign: 0 });
+        expect(calls).toEqual([
+          'secretsmanager.ListSecrets',
+          `${DYNAMO}GetItem`,
+          `${DYNAMO}GetItem`,
+          'secretsmanager.DeleteSecret',
+        ]);
+      },
+    },
     'revalidation-trigger': {
       what: 'the trigger ignores an event about another prefix’s secret',
       event: () => ({
@@ -457,6 +544,7 @@ describe('Lambda bundles', () => {
       ...(stateless.functions.has(name) ? environmentOf(name) : {}),
       ...scenario.env,
     };
+    scenario.setup?.();
     proxy.calls.length = 0;
     const child = spawn(
       process.execPath,
@@ -529,7 +617,38 @@ describe('Lambda bundles', () => {
         lastTrigger: null,
       },
     };
-    await new DynamoCredentialRepository({ client: documents, tableName: TABLE }).create(seeded);
+    const repository = new DynamoCredentialRepository({ client: documents, tableName: TABLE });
+    await repository.create(seeded);
+    // A credential as it is stored after a check, read back raw: the image a stream record carries.
+    const checked: Credential = {
+      ...seeded,
+      id: 'checked-credential-1',
+      secretName: `credval/dev/${TENANT}/checked-credential-1`,
+      lastCheck: {
+        verdict: 'valid',
+        reason: null,
+        message: 'The API key works.',
+        field: null,
+        retryable: false,
+        retryAfterSeconds: null,
+        identity: null,
+        vendor: {},
+        permissions: [],
+        warnings: [],
+        probes: [],
+        checkedAt: now,
+        durationMs: 12,
+      },
+      monitor: { ...seeded.monitor, lastCheckId: 'v1', lastTrigger: 'create' },
+    };
+    await repository.create(checked);
+    const raw = await createDynamoClient(dynamo.endpoint).send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: `T#${TENANT}` }, sk: { S: `C#${checked.id}` } },
+      }),
+    );
+    seededImage = raw.Item as Record<string, unknown>;
     documents.destroy();
     proxy = await startAwsProxy(dynamo.endpoint);
     dolibarr = await startDolibarrSimulator({
