@@ -41,8 +41,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { defaultAccessLog, logAccess, quietLocalDiagnostics } from './local-logging.ts';
 
 const MAX_BODY_BYTES = 1 << 20;
-/** A secret younger than this without its item may be a create in flight, not an orphan. */
-const RECONCILE_GRACE_MS = 15 * 60_000;
+
 
 /** A bearer token and the tenant it stands for (local mode's stand-in for the JWT authorizer). */
 export interface LocalToken {
@@ -357,7 +356,7 @@ async function serveDataDir(
             clock,
             secretPrefix: config.secretPrefix,
             recoveryDays: config.deletionRecoveryDays,
-            graceMs: RECONCILE_GRACE_MS,
+            graceMs: config.reconcileGraceMs,
             onHandledError,
           }),
         queue,

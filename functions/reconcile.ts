@@ -6,9 +6,6 @@ import { lambdaServiceConfig } from '../shared/app/service-config.ts';
 import { lambdaRepository } from '../shared/app/table.ts';
 import { reconcileSecrets } from '../shared/service/reconcile-secrets.ts';
 
-/** A create writes its secret a moment before its item: only older secrets without an item are orphans. */
-const GRACE_MS = 15 * 60_000;
-
 export const handler = makeReconcileHandler(
   () =>
     reconcileSecrets({
@@ -17,7 +14,7 @@ export const handler = makeReconcileHandler(
       clock: { now: () => new Date() },
       secretPrefix: lambdaServiceConfig().secretPrefix,
       recoveryDays: lambdaServiceConfig().deletionRecoveryDays,
-      graceMs: GRACE_MS,
+      graceMs: lambdaServiceConfig().reconcileGraceMs,
       onHandledError: handledErrorLogger(lambdaObservability().logger),
     }),
   lambdaObservability(),

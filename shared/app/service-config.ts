@@ -11,6 +11,7 @@ export function serviceConfigOf(env: ServiceSettings): ServiceConfig {
     invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
     historyTtlDays: env.HISTORY_TTL_DAYS,
     deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
+    reconcileGraceMs: env.RECONCILE_GRACE,
   });
 }
 

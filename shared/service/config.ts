@@ -21,6 +21,8 @@ export const ServiceConfig = z.object({
   jitter: z._default(z.number().check(z.gte(0), z.lte(0.5)), 0.1),
   /** How long check history is kept (DynamoDB TTL). */
   historyTtlDays: positiveInt(90),
+  /** A secret without its item younger than this may be a create in flight, not an orphan. */
+  reconcileGraceMs: z._default(z.int().check(z.nonnegative()), 15 * 60_000),
   /** Recovery window of a deleted credential's secret (Secrets Manager allows 7 to 30 days). */
   deletionRecoveryDays: z._default(z.int().check(z.gte(7), z.lte(30)), 7),
 });

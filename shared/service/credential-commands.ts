@@ -193,9 +193,12 @@ export class CredentialCommands {
     const report = await this.checkOrThrow(prepared, false);
     // 2. Write it as the current version. Its token is derived from the version we read, so of two rotations
     //    from that version only one can write (the other gets a ConflictError: 409, its value never stored).
-    const versionId = await this.deps.secrets.putCurrent(current.secretName, secret, {
-      requestToken: rotationToken(current.id, current.version),
-    });
+    const versionId = await this.deps.secrets
+      .putCurrent(current.secretName, secret, { requestToken: rotationToken(current.id, current.version) })
+      .catch((error: unknown) => {
+        // Scheduled for deletion meanwhile: the credential is being deleted.
+        throw error instanceof SecretNotFoundError ? new NotFoundError() : error;
+      });
     // 3. The item, conditional on its version. A re-check, lease or rename that came in between is no reason to
     //    lose a checked rotation: re-apply it on top (unless the caller pinned the version with If-Match).
     let base = current;

@@ -27,13 +27,20 @@ export class CredentialReads {
     return this.repository.list(tenantId, request);
   }
 
-  /** The credential's check history, newest first. */
+  /**
+   * The credential's check history, newest first. A deleted credential's history stays readable until it expires
+   * (HISTORY_TTL_DAYS), for audit; an id with neither a credential nor history is NotFoundError.
+   */
   async history(
     tenantId: string,
     id: string,
     request: { limit: number; cursor?: string | null },
   ): Promise<Page<CheckRecord>> {
-    await this.get(tenantId, id);
-    return this.repository.listChecks(tenantId, id, request);
+    const [credential, page] = await Promise.all([
+      this.repository.get(tenantId, id),
+      this.repository.listChecks(tenantId, id, request),
+    ]);
+    if (!credential && page.items.length === 0 && !request.cursor) throw new NotFoundError();
+    return page;
   }
 }

@@ -11,5 +11,7 @@ export const ServiceSettings = z.object({
   INVALID_CONFIRM_AFTER: duration('5m'),
   HISTORY_TTL_DAYS: integer(90, 1, 3650),
   SECRET_RECOVERY_DAYS: integer(7, 7, 30),
+  /** How old a secret without its credential item must be before the reconciliation deletes it. */
+  RECONCILE_GRACE: duration('15m'),
 });
 export type ServiceSettings = z.output<typeof ServiceSettings>;
