@@ -188,6 +188,28 @@ describe('credential use cases: checks first, and no orphan after any single fai
       expect(await memorySecrets.names()).toEqual([]);
     });
 
+    it('a create that dies between its secret and its item leaves an orphan that the reconciliation schedules', async () => {
+      // The process dies while the item is being written: nothing after it runs, not even the compensation.
+      repository.create = () => new Promise<void>(() => undefined);
+      void service.create(TENANT, createRequest());
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [orphan] = await memorySecrets.names();
+      expect(orphan).toMatch(/^credval-test\/tenant-a\//);
+      const reconcile = (at: number) =>
+        reconcileSecrets({
+          secrets,
+          repository,
+          clock: { now: () => new Date(at) },
+          secretPrefix: 'credval-test',
+          recoveryDays: 7,
+          graceMs: 15 * 60_000,
+        });
+      // Within the grace period it may still be a create in flight: left alone.
+      expect(await reconcile(Date.now())).toMatchObject({ examined: 1, orphans: 0, scheduled: 0 });
+      expect(await reconcile(Date.now() + 3_600_000)).toMatchObject({ examined: 1, orphans: 1, scheduled: 1 });
+      expect(memorySecrets.describe(orphan ?? '')?.deletion).toBeTruthy();
+    });
+
     it('deletes the new secret when the item cannot be written', async () => {
       repository.failOn('create');
       await expect(service.create(TENANT, createRequest())).rejects.toBeInstanceOf(StorageError);
