@@ -947,7 +947,7 @@ describe('credval serve over HTTP', () => {
   });
 
   describe('DELETE /credentials/{id}', () => {
-    it('deletes (204), then answers 404 everywhere', async () => {
+    it('deletes (204), then answers 404 everywhere but its history, kept until it expires', async () => {
       const id = credUnverified.id;
       expectProblem(
         await asA(`/credentials/${id}`, { method: 'DELETE', headers: { 'if-match': '"7"' } }),
@@ -965,7 +965,10 @@ describe('credval serve over HTTP', () => {
       );
       expectProblem(await asA(`/credentials/${id}`, { method: 'DELETE' }), 404, 'not_found');
       expectProblem(await asA(`/credentials/${id}/validate`, { method: 'POST' }), 404, 'not_found');
-      expectProblem(await asA(`/credentials/${id}/checks`), 404, 'not_found');
+      const history = await asA(`/credentials/${id}/checks`);
+      expect(history.status).toBe(200);
+      expect(history.json.items.length).toBeGreaterThan(0);
+      expectProblem(await asB(`/credentials/${id}/checks`), 404, 'not_found');
       expect((await listAll(asA)).map((c) => c.id)).not.toContain(id);
     });
   });

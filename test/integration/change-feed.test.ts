@@ -250,5 +250,3 @@ describe('the change feed: history and events from the stream of stored items', 
     await expect(handler(batch(bad), context)).rejects.toThrow(/All records failed/);
   });
 });
-  });
-});
