@@ -42,7 +42,6 @@ import { defaultAccessLog, logAccess, quietLocalDiagnostics } from './local-logg
 
 const MAX_BODY_BYTES = 1 << 20;
 
-
 /** A bearer token and the tenant it stands for (local mode's stand-in for the JWT authorizer). */
 export interface LocalToken {
   token: string;

@@ -9,7 +9,9 @@ import { once } from './once.ts';
 import { CheckSettings } from './settings/check.ts';
 
 /** The guarded outbound client as the environment configures it (EGRESS_ALLOW, CHECK_TIMEOUT). */
-export function createOutboundClient(env: Pick<CheckSettings, 'EGRESS_ALLOW' | 'CHECK_TIMEOUT'>): GuardedClient {
+export function createOutboundClient(
+  env: Pick<CheckSettings, 'EGRESS_ALLOW' | 'CHECK_TIMEOUT'>,
+): GuardedClient {
   return createGuardedClient({ egressAllow: env.EGRESS_ALLOW, timeoutMs: env.CHECK_TIMEOUT });
 }
 
@@ -28,5 +30,9 @@ export function meteredChecker(client: GuardedClient, metrics: Metrics, deadline
 /** The container's checker (`uses.vendors`): one connection pool, reused while the container is warm. */
 export const lambdaChecker = once(() => {
   const settings = lambdaSettings(CheckSettings);
-  return meteredChecker(createOutboundClient(settings), lambdaObservability().metrics, settings.CHECK_DEADLINE);
+  return meteredChecker(
+    createOutboundClient(settings),
+    lambdaObservability().metrics,
+    settings.CHECK_DEADLINE,
+  );
 });

@@ -34,9 +34,9 @@ export interface PreparedCheck {
   warnings: Warning[];
 }
 
-const Requirements = z.array(Requirement).check(
-  z.maxLength(MAX_REQUIREMENTS, `at most ${MAX_REQUIREMENTS} requirements`),
-);
+const Requirements = z
+  .array(Requirement)
+  .check(z.maxLength(MAX_REQUIREMENTS, `at most ${MAX_REQUIREMENTS} requirements`));
 
 /** Validates and normalises a check request; throws CheckInputError naming every problem. */
 export function prepareCheck(input: {

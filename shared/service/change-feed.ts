@@ -1,4 +1,4 @@
-import type { CheckRecord, Credential } from '../domain/credential.ts';
+import type { CheckRecord } from '../domain/credential.ts';
 import type { CredentialEvent } from '../domain/events.ts';
 import type { Clock, CredentialChange, CredentialRepository, EventPublisher } from '../store/ports.ts';
 

@@ -3,7 +3,6 @@ import { CheckInputError, type PreparedCheck, prepareCheck } from '../connectors
 import { findConnector } from '../connectors/registry.ts';
 import type { CheckTrigger, Credential, CredentialStatus } from '../domain/credential.ts';
 import {
-  ConflictError,
   InputError,
   NotFoundError,
   PreconditionFailedError,

@@ -206,7 +206,11 @@ describe('credential use cases: checks first, and no orphan after any single fai
         });
       // Within the grace period it may still be a create in flight: left alone.
       expect(await reconcile(Date.now())).toMatchObject({ examined: 1, orphans: 0, scheduled: 0 });
-      expect(await reconcile(Date.now() + 3_600_000)).toMatchObject({ examined: 1, orphans: 1, scheduled: 1 });
+      expect(await reconcile(Date.now() + 3_600_000)).toMatchObject({
+        examined: 1,
+        orphans: 1,
+        scheduled: 1,
+      });
       expect(memorySecrets.describe(orphan ?? '')?.deletion).toBeTruthy();
     });
 
