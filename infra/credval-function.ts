@@ -403,7 +403,7 @@ export class CredvalFunction extends Construct {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResourceOf(secrets.prefix)}]`,
         reason:
-          'One secret per credential, created at run time as <prefix>/<tenant>/<credentialId> (DESIGN.md section 5), ' +
+          'One secret per credential, created at run time as <prefix>/<tenant>/<credentialId> (docs/architecture.md "Write path"), ' +
           "so the names are not known at deploy time; the wildcard is limited to credval's own prefix.",
       });
     }

@@ -230,7 +230,7 @@ export class StatelessStack extends Stack {
       if (!route.auth && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by design (DESIGN.md section 6): it reads no tenant data.`,
+          reason: `${route.method} ${route.path} is public by design (README "HTTP API"): it reads no tenant data.`,
         });
       }
     }

@@ -125,7 +125,7 @@ export interface CheckDependencies {
 }
 
 /**
- * Runs a prepared check and returns the report of DESIGN.md section 3. Never throws: a bug inside a probe
+ * Runs a prepared check and returns the report of README "The report". Never throws: a bug inside a probe
  * becomes an inconclusive `vendor_error`, and secret values are scrubbed from the finished report.
  * One deadline covers the whole check: when it passes, no vendor call starts, calls in flight are cut off and
  * the report is `inconclusive` / `timeout` with whatever was learned; after the answer nothing more is sent.

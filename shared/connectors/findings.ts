@@ -48,7 +48,7 @@ export function passed(
   };
 }
 
-/** Classifies a call that got no usable answer (DESIGN.md section 4: a refusal is a verdict, never a crash). */
+/** Classifies a call that got no usable answer (README "Outbound calls are guarded": a refusal is a verdict, never a crash). */
 export function networkFinding(failure: Failure, urlField: string | null, host: string): ProbeFinding {
   switch (failure.failure) {
     case 'blocked_destination':

@@ -44,7 +44,7 @@ export interface HttpsUpgrade {
 /**
  * Sends a probe's requests through the guarded client within the check's budget (deadline and concurrency) and
  * keeps the trace of each, in the order the probe issued them even when they run at once.
- * It also applies the one redirect DESIGN.md section 4 allows: the same host moving from http to https on the
+ * It also applies the one redirect README "Outbound calls are guarded" allows: the same host moving from http to https on the
  * default port, retried once on https and reported, so the user can store the https URL.
  */
 export class ProbeRecorder {

@@ -1,7 +1,7 @@
 import { Report, Requirement } from './report.ts';
 import * as z from './zod.ts';
 
-/** A stored credential's standing (DESIGN.md section 9). */
+/** A stored credential's standing (README "HTTP API"). */
 export const CredentialStatus = z.enum(['valid', 'invalid', 'degraded', 'unverified']);
 export type CredentialStatus = z.infer<typeof CredentialStatus>;
 
@@ -67,7 +67,7 @@ export const Credential = z.object({
 });
 export type Credential = z.infer<typeof Credential>;
 
-/** The credential as the API shows it (DESIGN.md section 9): no tenant, no secret reference. */
+/** The credential as the API shows it (README "HTTP API"): no tenant, no secret reference. */
 export const CredentialView = z.omit(Credential, {
   tenantId: true,
   secretName: true,

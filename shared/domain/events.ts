@@ -4,7 +4,7 @@ import * as z from './zod.ts';
 
 export { EVENT_SOURCE } from './event-names.ts';
 
-/** Published after every check (DESIGN.md section 9). No secret and no vendor body, by construction. */
+/** Published after every check (README "HTTP API"). No secret and no vendor body, by construction. */
 export const CredentialChecked = z.object({
   tenantId: z.string(),
   credentialId: z.string(),

@@ -1,6 +1,6 @@
 import * as z from './zod.ts';
 
-/** The three answers a check can give (DESIGN.md section 3). */
+/** The three answers a check can give (README "The report"). */
 export const Verdict = z.enum(['valid', 'invalid', 'inconclusive']);
 export type Verdict = z.infer<typeof Verdict>;
 

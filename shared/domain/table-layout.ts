@@ -1,5 +1,5 @@
 /**
- * The one DynamoDB table's key layout (DESIGN.md section 5), shared by the CDK stack that creates the table
+ * The one DynamoDB table's key layout (docs/architecture.md "Write path"), shared by the CDK stack that creates the table
  * and the repository adapter that reads and writes it, so the two cannot drift.
  */
 export const TABLE_LAYOUT = {

@@ -80,7 +80,7 @@ const defaultResolver: Resolver = async (hostname) => {
   return addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-/** Creates the only HTTP client credval uses for vendor traffic, enforcing the egress policy of DESIGN.md section 4. */
+/** Creates the only HTTP client credval uses for vendor traffic, enforcing the egress policy of README "Outbound calls are guarded". */
 export function createGuardedClient(options: GuardedClientOptions = {}): GuardedClient {
   const allowList = compileAllowList(options.egressAllow ?? []);
   const timeoutMs = durationOr(options.timeoutMs, DEFAULT_TIMEOUT_MS);

@@ -48,7 +48,7 @@ export type OutboundResult =
       refusedAddress?: string;
     };
 
-/** The only way credval code talks to vendors (DESIGN.md section 4). Never throws for network trouble. */
+/** The only way credval code talks to vendors (README "Outbound calls are guarded"). Never throws for network trouble. */
 export interface GuardedClient {
   request(request: OutboundRequest): Promise<OutboundResult>;
   close(): Promise<void>;

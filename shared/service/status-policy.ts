@@ -1,7 +1,7 @@
 import { type CredentialStatus, FRESH_MONITOR, type MonitorState } from '../domain/credential.ts';
 import type { Verdict } from '../domain/report.ts';
 
-/** The timing rules of revalidation (DESIGN.md section 7), all in milliseconds. */
+/** The timing rules of revalidation (README "Revalidation and events"), all in milliseconds. */
 export interface StatusPolicyConfig {
   /** Normal time between checks (CHECK_INTERVAL). */
   checkIntervalMs: number;

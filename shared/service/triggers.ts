@@ -11,7 +11,7 @@ import { RevalidationMessage, RevalidationRequested } from '../domain/events.ts'
 import * as z from '../domain/zod.ts';
 
 /**
- * Event-driven re-checks (DESIGN.md section 7): turns an inbound EventBridge event into a RevalidationMessage, or
+ * Event-driven re-checks (README "Revalidation and events"): turns an inbound EventBridge event into a RevalidationMessage, or
  * null when the event is not about a credval credential. Pure and total: whatever arrives (another service's
  * event, a failed API call, garbage), it returns null rather than throwing, and never copies free text from the
  * event into the message.
@@ -38,7 +38,7 @@ import * as z from '../domain/zod.ts';
  *    Source: https://docs.aws.amazon.com/secretsmanager/latest/userguide/event-detail-secret-label-updated-secretsmanager.html
  *    and https://docs.aws.amazon.com/secretsmanager/latest/userguide/secret-event-notifications.html
  * 4. `detail-type: RevalidationRequested` from any source but credval itself, detail `{ tenantId, credentialId,
- *    reason? }` (DESIGN.md section 9), sent by a consumer whose own call with the credential was refused.
+ *    reason? }` (README "HTTP API"), sent by a consumer whose own call with the credential was refused.
  *
  * Secret names are `<secretPrefix>/<tenantId>/<credentialId>`; anything else (another prefix, more or fewer
  * segments, ids outside their character sets) is not credval's and is ignored. The checkId is `event:<event id>`,

@@ -58,7 +58,7 @@ function awsErrorName(error: unknown): string {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * EventPublisher on an EventBridge bus (DESIGN.md sections 7 and 9): source `credval`, one entry per event,
+ * EventPublisher on an EventBridge bus (README "Revalidation and events"): source `credval`, one entry per event,
  * PutEvents in chunks of 10 sent in order. Entries that EventBridge rejects (FailedEntryCount > 0, e.g.
  * throttling or an internal failure) are sent once more on their own; if some still fail, a StorageError
  * says how many and with which error codes. Error messages never include an event's detail (the SDK error

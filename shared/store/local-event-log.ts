@@ -75,7 +75,7 @@ function errorCode(error: unknown): string {
 }
 
 /**
- * EventPublisher for local mode (DESIGN.md section 7): every event becomes one JSON line
+ * EventPublisher for local mode (README "Revalidation and events"): every event becomes one JSON line
  * `{ id, time, source, detailType, detail }` appended to an NDJSON file (mode 0600), which is the record. With a
  * webhook configured, each event is then POSTed as that same JSON, signed with HMAC-SHA256
  * (`x-credval-signature: sha256=<hex>`), with `x-credval-event: <detailType>` and `x-credval-timestamp` (Unix

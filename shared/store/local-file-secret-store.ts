@@ -53,7 +53,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * SecretStore for local mode (DESIGN.md section 5): AES-256-GCM with one 32-byte key in `<dir>/secret.key`
+ * SecretStore for local mode (docs/architecture.md "Write path"): AES-256-GCM with one 32-byte key in `<dir>/secret.key`
  * (created on first use, mode 0600; the directory 0700), a fresh 12-byte IV per encryption and the secret name
  * as additional authenticated data. One file per secret, named by the SHA-256 of the secret name, written
  * atomically (temporary file, then rename). Staging semantics as Secrets Manager's (see StagedSecretStore).

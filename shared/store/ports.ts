@@ -11,7 +11,7 @@ export interface CredentialChange {
 /** The secret fields of one credential, e.g. `{ apiKey: "…" }`. */
 export type SecretValue = Record<string, string>;
 
-/** Tags put on every stored secret (DESIGN.md section 5). */
+/** Tags put on every stored secret (docs/architecture.md "Write path"). */
 export interface SecretTags {
   tenantId: string;
   credentialId: string;

@@ -45,7 +45,7 @@ export interface SqsRevalidationQueueOptions {
   retryDelayMs?: number;
   /**
    * FIFO queues only (a URL ending in `.fifo`): the message group, e.g. the destination host so one customer's
-   * server never gets concurrent checks (DESIGN.md section 7). Default: tenant and credential.
+   * server never gets concurrent checks (README "Revalidation and events"). Default: tenant and credential.
    */
   messageGroupId?: (message: RevalidationMessage) => string;
 }

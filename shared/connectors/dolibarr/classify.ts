@@ -23,7 +23,7 @@ export function isApiModuleDisabledPage(answer: Answer): boolean {
 }
 
 /**
- * Classifies the answer to `GET /api/index.php/status` (VENDORS.md 5.1).
+ * Classifies the answer to `GET /api/index.php/status` (README "What each check does").
  * Returns the status when the key is valid, otherwise a finding.
  */
 export function classifyDolibarrStatus(answer: Answer, now: number): DolibarrStatus | ProbeFinding {

@@ -15,7 +15,7 @@ import { DOLIBARR_RESOURCE_RIGHTS } from './fields.ts';
 export const DOLIBARR_DEFAULT_RESOURCES = ['thirdparties'] as const;
 
 /**
- * Checks a Dolibarr API key (VENDORS.md 5.1): `/status` decides validity first (any enabled user may call it,
+ * Checks a Dolibarr API key (README "What each check does"): `/status` decides validity first (any enabled user may call it,
  * and a refused key costs Dolibarr a deliberate second, which must not be multiplied). Then, at once,
  * `/users/info` for identity and the rights tree and a list call with `limit=1` per resource, whose answer
  * gives read rights when the user may not read its own profile. Read-only: nothing is written.

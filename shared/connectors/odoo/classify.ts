@@ -51,7 +51,7 @@ export function isMissingDatabaseFault(message: string, database: string): boole
 }
 
 /**
- * Classifies `common.authenticate(db, login, secret, {})` (VENDORS.md 2.3, captures): an int uid when it
+ * Classifies `common.authenticate(db, login, secret, {})` (README "What each check does", and the recordings): an int uid when it
  * works; `false` for any refusal; fault 1 with a database error for an unknown database.
  */
 export function classifyAuthenticate(response: XmlRpcResponse, database: string): number | ProbeFinding {

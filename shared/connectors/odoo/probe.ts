@@ -44,7 +44,7 @@ interface OdooOrm {
 }
 
 /**
- * Checks an Odoo login (VENDORS.md 5.2): version first (no auth), then JSON-2 with the key as bearer on
+ * Checks an Odoo login (README "What each check does"): version first (no auth), then JSON-2 with the key as bearer on
  * Odoo 19+, else XML-RPC `authenticate`; then identity and `check_access_rights(op, raise_exception=False)`
  * per model. Read-only: nothing is written.
  */

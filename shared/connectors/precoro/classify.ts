@@ -14,7 +14,7 @@ export function precoroRetryAfterSeconds(body: unknown, now: number): number | n
   return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** A Precoro 429 (VENDORS.md 3.3): inconclusive, with the wait Precoro names in its body. */
+/** A Precoro 429 (README "What each check does"): inconclusive, with the wait Precoro names in its body. */
 export function precoroRateLimited(answer: Answer, now: number): ProbeFinding {
   const body = parseJson(answer.body);
   const type = asRecord(body)?.['RateLimit-Type'];
@@ -55,7 +55,7 @@ export type PrecoroAuthOutcome =
   | { kind: 'users_denied' }
   | { kind: 'finding'; finding: ProbeFinding };
 
-/** Classifies `GET /users?per_page=10` (VENDORS.md 5.3; Precoro's bodies are unverified, so statuses decide). */
+/** Classifies `GET /users?per_page=10` (README "What each check does"; Precoro's bodies are unverified, so statuses decide). */
 export function classifyPrecoroUsers(answer: Answer, now: number): PrecoroAuthOutcome {
   const body = isJson(answer) ? asRecord(parseJson(answer.body)) : undefined;
   if (answer.status === 200 && body && Array.isArray(body.data)) return { kind: 'valid', users: body.data };

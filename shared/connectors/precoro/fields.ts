@@ -2,7 +2,7 @@ import type { FieldSpec } from '../types.ts';
 
 export const PRECORO_REGIONS = ['com', 'us'] as const;
 
-/** API hosts per region (VENDORS.md 3.1): app.precoro.us customers live on the US server. */
+/** API hosts per region (README "What each check does"): app.precoro.us customers live on the US server. */
 export const PRECORO_HOSTS: Readonly<Record<(typeof PRECORO_REGIONS)[number], string>> = {
   com: 'https://api.precoro.com',
   us: 'https://api.precoro.us',

@@ -23,7 +23,7 @@ export const PRECORO_DEFAULT_RESOURCES = [] as const;
 export const PRECORO_MAX_REQUIREMENTS = Math.floor(DEFAULT_CHECK_DEADLINE_MS / PRECORO_MIN_INTERVAL_MS / 2);
 
 /**
- * Checks a Precoro token (VENDORS.md 5.3): one `GET /users` decides authentication; each further resource
+ * Checks a Precoro token (README "What each check does"): one `GET /users` decides authentication; each further resource
  * is one distinct GET, a second apart, through the process-wide ledger that also stops the same GET from
  * being sent twice within a minute. A rejected token is never retried, and no other region is tried.
  */

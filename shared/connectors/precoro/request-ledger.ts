@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { OutboundResult } from '../../net/types.ts';
 
-/** Precoro's published limits (VENDORS.md 3.3): one request per second; the same GET not within a minute. */
+/** Precoro's published limits (README "What each check does"): one request per second; the same GET not within a minute. */
 export const PRECORO_MIN_INTERVAL_MS = 1000;
 export const PRECORO_DUPLICATE_WINDOW_MS = 60_000;
 
