@@ -19,6 +19,14 @@ import { PageQuery } from './handlers/list-checks.ts';
 import { ListQuery } from './handlers/list-credentials.ts';
 import { UpdateBody } from './handlers/update-credential.ts';
 import { ValidateBody } from './handlers/validate-credential.ts';
+import {
+  EXAMPLE_CREDENTIAL,
+  EXAMPLE_FIELDS,
+  EXAMPLE_ID,
+  EXAMPLE_REJECTED,
+  EXAMPLE_REPORT,
+  EXAMPLE_REQUIREMENTS,
+} from './openapi-examples.ts';
 import { STATUS_BY_CODE } from './problem.ts';
 import { ROUTES, type RouteName } from './routes.ts';
 import { CredentialId } from './schemas.ts';
@@ -311,79 +319,6 @@ function jsonSchemas(io: 'input' | 'output'): Record<string, Json> {
 
 // --- examples ------------------------------------------------------------------------------------------------
 
-const EXAMPLE_ID = '3f2b8c1e-5d4a-4e7b-9c6f-2a1d0e9b8c7a';
-const EXAMPLE_REPORT = {
-  verdict: 'valid',
-  reason: null,
-  message: 'The API key works: it acts as erp-bot (not an administrator) and can read third parties.',
-  field: null,
-  retryable: false,
-  retryAfterSeconds: null,
-  identity: { userId: '7', login: 'erp-bot', name: 'ERP Bot', email: null, admin: false, company: null },
-  vendor: { product: 'dolibarr', version: '20.0.2' },
-  permissions: [{ resource: 'thirdparties', read: true, write: false }],
-  warnings: [],
-  probes: [
-    {
-      name: 'status',
-      method: 'GET',
-      url: 'https://erp.example.com/api/index.php/status',
-      status: 200,
-      ms: 84,
-      outcome: 'ok',
-    },
-    {
-      name: 'identity',
-      method: 'GET',
-      url: 'https://erp.example.com/api/index.php/users/info?includepermissions=1',
-      status: 200,
-      ms: 97,
-      outcome: 'ok',
-    },
-  ],
-  checkedAt: '2026-11-23T09:30:00.000Z',
-  durationMs: 190,
-};
-const EXAMPLE_REJECTED = {
-  ...EXAMPLE_REPORT,
-  verdict: 'invalid',
-  reason: 'invalid_credentials',
-  message: 'Dolibarr refused the API key (401): check the "Key for API" on the user card.',
-  field: 'apiKey',
-  identity: null,
-  vendor: { product: 'dolibarr', version: '20.0.2' },
-  permissions: [],
-  probes: [{ ...EXAMPLE_REPORT.probes[1], status: 401, outcome: 'rejected' }],
-};
-const EXAMPLE_CREDENTIAL = {
-  id: EXAMPLE_ID,
-  connector: 'dolibarr',
-  name: 'ERP',
-  description: 'Main ERP',
-  fields: { baseUrl: 'https://erp.example.com' },
-  requirements: [{ resource: 'thirdparties', access: ['read'] }],
-  status: 'valid',
-  lastCheck: EXAMPLE_REPORT,
-  version: 1,
-  createdAt: '2026-11-23T09:30:00.000Z',
-  updatedAt: '2026-11-23T09:30:00.000Z',
-  nextCheckAt: '2026-11-23T15:47:12.000Z',
-};
-const EXAMPLE_FIELDS: Record<string, Json> = {
-  dolibarr: { baseUrl: 'https://erp.example.com', apiKey: '<Dolibarr API key>' },
-  odoo: {
-    serverUrl: 'https://acme.odoo.com',
-    database: 'acme',
-    username: 'bot@acme.com',
-    password: '<Odoo API key>',
-  },
-  precoro: { apiToken: '<Precoro API token>', email: 'buyer@example.com', region: 'us' },
-};
-const EXAMPLE_REQUIREMENTS: Record<string, Json[]> = {
-  dolibarr: [{ resource: 'thirdparties', access: ['read'] }],
-  odoo: [{ resource: 'purchase.order', access: ['read', 'write'] }],
-  precoro: [{ resource: 'purchaseorders', access: ['read'] }],
-};
 const checkExamples = (extra: (id: string) => Json) =>
   Object.fromEntries(
     connectors.map((c) => [
@@ -649,13 +584,73 @@ const parameterRef = (name: keyof typeof PARAMETERS) => ({ $ref: `#/components/p
 /** Statuses whose problems API Gateway may answer itself on AWS, with its own `{"message"}` body. */
 const GATEWAY_ALSO = new Set([401, 413]);
 
+/** The name of each answer that operations may share (components.responses), by the answer object. */
+const RESPONSE_NAMES = new WeakMap<Json, string>();
+const named = (name: string, response: Json): Json => {
+  RESPONSE_NAMES.set(response, name);
+  return response;
+};
+
+/** Moves the answers that several operations give alike to components.responses, referenced by name. */
+function shareResponses(operations: Array<{ responses: Record<string, Json> }>): Record<string, Json> {
+  const byName = new Map<string, { text: string; uses: number }>();
+  for (const response of operations.flatMap((o) => Object.values(o.responses))) {
+    const name = RESPONSE_NAMES.get(response);
+    if (!name) continue;
+    const text = JSON.stringify(response);
+    const seen = byName.get(name) ?? { text, uses: 0 };
+    if (seen.text !== text) throw new Error(`two different answers are both named ${name}`);
+    byName.set(name, { text, uses: seen.uses + 1 });
+  }
+  const shared: Record<string, Json> = {};
+  for (const operation of operations) {
+    for (const [status, response] of Object.entries(operation.responses)) {
+      const name = RESPONSE_NAMES.get(response);
+      if (!name || (byName.get(name)?.uses ?? 0) < 2) continue;
+      shared[name] = response;
+      operation.responses[status] = { $ref: `#/components/responses/${name}` };
+    }
+  }
+  return Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * Examples of problem answers, by a code that picks them: the missing field under a body's 400 (the one with
+ * `invalid_json`), the refused key under a 422 that can say `credential_invalid`.
+ */
+const PROBLEM_EXAMPLES: Partial<Record<ProblemCode, Json>> = {
+  invalid_json: {
+    missingField: {
+      summary: 'A missing field',
+      value: {
+        ...problemExample(
+          'invalid_input',
+          'fields.apiKey: Invalid input: expected string, received undefined',
+        ),
+        title: 'Bad Request',
+        issues: [{ field: 'fields.apiKey', message: 'Invalid input: expected string, received undefined' }],
+      },
+    },
+  },
+  credential_invalid: {
+    rejected: {
+      summary: 'The vendor refused the key',
+      value: problemExample('credential_invalid', EXAMPLE_REJECTED.message, { report: EXAMPLE_REJECTED }),
+    },
+  },
+};
+
 /** The answer of one status: the problem codes it can carry, their meaning, and the schema narrowed to them. */
-function problemResponse(status: number, codes: ProblemCode[], examples?: Json): Json {
+function problemResponse(status: number, codes: ProblemCode[]): Json {
+  const examples = Object.assign(
+    {},
+    ...codes.map((code) => PROBLEM_EXAMPLES[code]).filter((e) => e !== undefined),
+  ) as Json;
   const gateway = GATEWAY_ALSO.has(status);
   const lines = codes.map((code) => `\`${code}\`: ${PROBLEM_CODES[code]}`);
   if (gateway)
     lines.push('On AWS, API Gateway may answer this itself with `{ "message" }` (no correlation id).');
-  return {
+  return named(codes.map((code) => pascal(code.replaceAll('_', '-'))).join('Or'), {
     description: lines.join('\n\n'),
     headers: {
       'X-Correlation-Id': headerRef(gateway ? 'CorrelationIdUnlessGateway' : 'CorrelationId'),
@@ -669,34 +664,30 @@ function problemResponse(status: number, codes: ProblemCode[], examples?: Json):
             { type: 'object', properties: { status: { const: status }, code: { enum: codes } } },
           ],
         },
-        ...(examples ? { examples } : {}),
+        ...(Object.keys(examples).length > 0 ? { examples } : {}),
       },
       ...(gateway ? { 'application/json': { schema: schemaRef('GatewayMessage') } } : {}),
     },
-  };
+  });
 }
 
-const PROBLEM_EXAMPLES: Partial<Record<number, Json>> = {
-  400: {
-    missingField: {
-      summary: 'A missing field',
-      value: {
-        ...problemExample(
-          'invalid_input',
-          'fields.apiKey: Invalid input: expected string, received undefined',
-        ),
-        title: 'Bad Request',
-        issues: [{ field: 'fields.apiKey', message: 'Invalid input: expected string, received undefined' }],
-      },
-    },
+/** API Gateway's throttling (AWS only): every operation can get it. */
+const THROTTLED = named('Throttled', {
+  description: 'Throttled by API Gateway (on AWS only): slow down and retry.',
+  headers: { 'X-Correlation-Id': headerRef('CorrelationIdUnlessGateway') },
+  content: { 'application/json': { schema: schemaRef('GatewayMessage') } },
+});
+
+/** Anything else: a fault in credval, or API Gateway's own. */
+const UNEXPECTED = named('Unexpected', {
+  description:
+    '`internal_error` (500): a fault in credval; quote the correlation id. On AWS, API Gateway answers its own faults (e.g. 503, 504) with `{ "message" }`.',
+  headers: { 'X-Correlation-Id': headerRef('CorrelationIdUnlessGateway') },
+  content: {
+    'application/problem+json': { schema: schemaRef('Problem') },
+    'application/json': { schema: schemaRef('GatewayMessage') },
   },
-  422: {
-    rejected: {
-      summary: 'The vendor refused the key',
-      value: problemExample('credential_invalid', EXAMPLE_REJECTED.message, { report: EXAMPLE_REJECTED }),
-    },
-  },
-};
+});
 
 /** The operation object of one route. */
 function operationOf(
@@ -739,22 +730,10 @@ function operationOf(
     },
   };
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
-    responses[status] = problemResponse(status, byStatus.get(status) ?? [], PROBLEM_EXAMPLES[status]);
+    responses[status] = problemResponse(status, byStatus.get(status) ?? []);
   }
-  responses[429] = {
-    description: 'Throttled by API Gateway (on AWS only): slow down and retry.',
-    headers: { 'X-Correlation-Id': headerRef('CorrelationIdUnlessGateway') },
-    content: { 'application/json': { schema: schemaRef('GatewayMessage') } },
-  };
-  responses.default = {
-    description:
-      '`internal_error` (500): a fault in credval; quote the correlation id. On AWS, API Gateway answers its own faults (e.g. 503, 504) with `{ "message" }`.',
-    headers: { 'X-Correlation-Id': headerRef('CorrelationIdUnlessGateway') },
-    content: {
-      'application/problem+json': { schema: schemaRef('Problem') },
-      'application/json': { schema: schemaRef('GatewayMessage') },
-    },
-  };
+  responses[429] = THROTTLED;
+  responses.default = UNEXPECTED;
 
   const query = spec.query ? (queries[spec.query] as { properties?: Record<string, Json> }) : undefined;
   const parameters = [
@@ -804,16 +783,16 @@ export function openApiDocument(): Json {
   const queries = Object.fromEntries(Object.keys(QUERIES).map((name) => [name, input[name] as Json]));
 
   const paths: Record<string, Record<string, Json>> = {};
+  const operations: Array<{ responses: Record<string, Json> }> = [];
   for (const route of ROUTES) {
     const spec = OPERATIONS[route.name];
     if (!spec) continue;
+    const operation = operationOf(route, spec, queries);
+    operations.push(operation as { responses: Record<string, Json> });
     paths[route.path] ??= {};
-    (paths[route.path] as Record<string, Json>)[route.method.toLowerCase()] = operationOf(
-      route,
-      spec,
-      queries,
-    );
+    (paths[route.path] as Record<string, Json>)[route.method.toLowerCase()] = operation;
   }
+  const responses = shareResponses(operations);
   return {
     openapi: '3.1.0',
     info: {
@@ -846,6 +825,7 @@ export function openApiDocument(): Json {
         },
       },
       parameters: PARAMETERS,
+      responses,
       headers: HEADERS,
       schemas,
     },

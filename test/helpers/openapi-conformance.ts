@@ -75,13 +75,26 @@ export function openApiConformance(document: Json = readDocument()): Conformance
   addFormats(headerAjv);
 
   const paths = document.paths as Record<string, Record<string, Operation>>;
-  const components = document.components as { headers?: Record<string, HeaderObject> };
+  const components = document.components as {
+    headers?: Record<string, HeaderObject>;
+    responses?: Record<string, Json>;
+  };
   const templates = Object.keys(paths).map((template) => ({ template, pattern: templatePattern(template) }));
   const undocumentedRoutes = ROUTES.filter((r) => !paths[r.path]?.[r.method.toLowerCase()]).map((r) => ({
     method: r.method,
     pattern: templatePattern(r.path),
   }));
   const covered = new Set<string>();
+
+  /** A response of an operation, with the JSON Pointer keys of where it is written (itself, or its `$ref`). */
+  const resolveResponse = (response: Json, keys: string[]): { response: Json; keys: string[] } => {
+    const ref = response.$ref;
+    if (typeof ref !== 'string') return { response, keys };
+    const name = ref.replace('#/components/responses/', '');
+    const found = components.responses?.[name];
+    if (!found) throw new Error(`no response at ${ref}`);
+    return { response: found, keys: ['components', 'responses', name] };
+  };
 
   const resolveHeader = (header: Json): HeaderObject => {
     const ref = header.$ref;
@@ -145,11 +158,15 @@ export function openApiConformance(document: Json = readDocument()): Conformance
           ? 'default'
           : null;
     if (!key) return [`${where}: ${operation.operationId} does not document status ${status}`];
-    const response = operation.responses[key] as {
-      headers?: Record<string, Json>;
-      content?: Record<string, Json>;
-    };
-    const responsePointer = ['paths', match.template, method.toLowerCase(), 'responses', key];
+    const resolved = resolveResponse(operation.responses[key] as Json, [
+      'paths',
+      match.template,
+      method.toLowerCase(),
+      'responses',
+      key,
+    ]);
+    const response = resolved.response as { headers?: Record<string, Json>; content?: Record<string, Json> };
+    const responsePointer = resolved.keys;
 
     // Headers: every required one is there, each documented one well-formed, no undocumented API header.
     const documented = new Map(
@@ -200,7 +217,8 @@ export function openApiConformance(document: Json = readDocument()): Conformance
       for (const operation of Object.values(item)) {
         for (const [status, response] of Object.entries(operation.responses)) {
           if (!/^\d{3}$/.test(status)) continue;
-          const problem = (response as { content?: Record<string, { schema?: Json }> }).content?.[
+          const { response: resolved } = resolveResponse(response, []);
+          const problem = (resolved as { content?: Record<string, { schema?: Json }> }).content?.[
             'application/problem+json'
           ]?.schema as { allOf?: Array<{ properties?: { code?: { enum?: string[] } } }> } | undefined;
           const codes = problem?.allOf?.[1]?.properties?.code?.enum;
