@@ -208,8 +208,9 @@ function fieldChanges(connector: (typeof connectors)[number]): z.ZodMiniType {
   const changes: Record<string, z.ZodMiniType> = {};
   for (const spec of connector.fields) {
     const schema = shape[spec.key] as z.ZodMiniType;
-    const value = spec.required ? schema : (schema as unknown as z.ZodMiniOptional).def.innerType;
-    changes[spec.key] = z.optional(spec.required ? value : z.nullable(value));
+    changes[spec.key] = spec.required
+      ? z.optional(schema)
+      : z.optional(z.nullable((schema as unknown as z.ZodMiniOptional).def.innerType));
   }
   return z.strictObject(changes);
 }
@@ -218,9 +219,7 @@ function fieldChanges(connector: (typeof connectors)[number]): z.ZodMiniType {
 function perConnector(
   body: z.ZodMiniObject,
   suffix: string,
-): { variants: Record<string, z.ZodMiniType> } & {
-  union: z.ZodMiniType;
-} {
+): { variants: Record<string, z.ZodMiniObject>; union: z.ZodMiniType } {
   const variants: Record<string, z.ZodMiniObject> = {};
   for (const connector of connectors) {
     variants[`${pascal(connector.id)}${suffix}`] = z.strictObject({
@@ -334,9 +333,9 @@ const checkExamples = (extra: (id: string) => Json) =>
       },
     ]),
   );
-const problemExample = (code: ProblemCode, detail: string, extra: Json = {}) => ({
+const problemExample = (code: ProblemCode, title: string, detail: string, extra: Json = {}) => ({
   type: `https://credval.dev/problems/${code.replaceAll('_', '-')}`,
-  title: 'Unprocessable Content',
+  title,
   status: problemStatus(code),
   detail,
   code,
@@ -432,7 +431,7 @@ const OPERATIONS: Record<RouteName, OperationSpec | null> = {
   'list-credentials': {
     tag: 'Credentials',
     query: 'ListQuery',
-    success: { status: 200, description: 'A page of credentials, newest first', schema: 'CredentialPage' },
+    success: { status: 200, description: 'A page of credentials', schema: 'CredentialPage' },
     problems: ['invalid_input', 'invalid_cursor', 'storage_unavailable'],
   },
   'get-credential': {
@@ -622,20 +621,22 @@ const PROBLEM_EXAMPLES: Partial<Record<ProblemCode, Json>> = {
   invalid_json: {
     missingField: {
       summary: 'A missing field',
-      value: {
-        ...problemExample(
-          'invalid_input',
-          'fields.apiKey: Invalid input: expected string, received undefined',
-        ),
-        title: 'Bad Request',
-        issues: [{ field: 'fields.apiKey', message: 'Invalid input: expected string, received undefined' }],
-      },
+      value: problemExample(
+        'invalid_input',
+        'Bad Request',
+        'fields.apiKey: Invalid input: expected string, received undefined',
+        {
+          issues: [{ field: 'fields.apiKey', message: 'Invalid input: expected string, received undefined' }],
+        },
+      ),
     },
   },
   credential_invalid: {
     rejected: {
       summary: 'The vendor refused the key',
-      value: problemExample('credential_invalid', EXAMPLE_REJECTED.message, { report: EXAMPLE_REJECTED }),
+      value: problemExample('credential_invalid', 'Unprocessable Content', EXAMPLE_REJECTED.message, {
+        report: EXAMPLE_REJECTED,
+      }),
     },
   },
 };
