@@ -806,6 +806,7 @@ export function openApiDocument(): Json {
         'Every route but `/health` and `/openapi.json` needs a tenant: on AWS a JWT (the tenant is one of its claims), locally `Authorization: Bearer <token>` (see the start-up message of `credval serve`).',
         'Errors are `application/problem+json` (RFC 9457) with a stable `code` and a `correlationId`, also sent as the `X-Correlation-Id` header of every answer. On AWS, API Gateway answers some requests itself before credval runs (401 from the JWT authorizer, 413, 429, its own 5xx) with `{ "message" }` and no correlation id.',
         'Changes are safe to retry: `Idempotency-Key` on `POST /credentials`, `If-Match` with the `ETag` on `PATCH` and `DELETE`.',
+        'Before any operation, a path no route has answers 404 `not_found`, a method the path does not take 405 `method_not_allowed`, and a path that is not valid percent-encoding 400 `invalid_input`.',
       ].join('\n\n'),
       license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
     },

@@ -105,6 +105,13 @@ describe('every answer of the OpenAPI document, from the running server', () => 
     }
   });
 
+  it("the router's own answers, before any operation: 404, 405, and 400 for a path that is not percent-encoding", async () => {
+    expectAnswer(await call('/nope'), 404, 'not_found');
+    expectAnswer(await call('/credentials', { method: 'PUT', body: {} }), 405, 'method_not_allowed');
+    expectAnswer(await call('/credentials/%ZZ', { method: 'PUT', body: {} }), 400, 'invalid_input');
+    expectAnswer(await call('/credentials/%ZZ/checks', { method: 'DELETE' }), 400, 'invalid_input');
+  });
+
   it('POST /validations: 200 whatever the verdict, 400, 413, 415', async () => {
     expectAnswer(
       await call('/validations', { body: { connector: 'dolibarr', fields: fields(dol.url) } }),

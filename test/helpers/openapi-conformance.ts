@@ -27,6 +27,16 @@ export interface Exchange {
 const TRANSPORT_HEADERS =
   /^(content-type|content-length|date|connection|keep-alive|transfer-encoding|vary|access-control-.*|cross-origin-.*|origin-agent-cluster|strict-transport-security|referrer-policy|content-security-policy.*|permissions-policy|report-to|reporting-endpoints|x-content-type-options|x-dns-prefetch-control|x-download-options|x-frame-options|x-permitted-cross-domain-policies|x-xss-protection)$/;
 
+/**
+ * What the router answers before any operation: a path no route has (404), a method the path does not take (405),
+ * a path that is not valid percent-encoding (400).
+ */
+const ROUTER_ANSWERS: Record<number, string> = {
+  400: 'invalid_input',
+  404: 'not_found',
+  405: 'method_not_allowed',
+};
+
 type Json = Record<string, unknown>;
 interface Operation {
   operationId: string;
@@ -119,18 +129,22 @@ export function openApiConformance(document: Json = readDocument()): Conformance
     }
   }
 
-  /** An answer of the router (no route, or not this method): a problem, 404 or 405. */
+  /** An answer of the router, which the document's description names: a problem with the status's code. */
   function routerViolations(exchange: Exchange, where: string): string[] {
     const problems: string[] = [];
-    if (![404, 405].includes(exchange.status))
+    const code = ROUTER_ANSWERS[exchange.status];
+    if (!code) {
+      const known = Object.keys(ROUTER_ANSWERS).join(', ');
       problems.push(
-        `${where}: no documented operation, and ${exchange.status} is no router answer (404, 405)`,
+        `${where}: no documented operation, and ${exchange.status} is no router answer (${known})`,
       );
+    }
     if (!exchange.headers.get('x-correlation-id')) problems.push(`${where}: no X-Correlation-Id`);
-    const body = parseBody(exchange, where, problems);
+    const body = parseBody(exchange, where, problems) as { code?: unknown } | undefined;
     const validate = validatorAt(pointer('components', 'schemas', 'Problem'));
     if (body !== undefined && !validate(body))
       problems.push(`${where}: not a Problem: ${describe(validate)}`);
+    if (code && body?.code !== code) problems.push(`${where}: code ${String(body?.code)}, not ${code}`);
     return problems;
   }
 

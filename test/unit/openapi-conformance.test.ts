@@ -160,11 +160,16 @@ describe('OpenAPI conformance checker', () => {
     ).toEqual([expect.stringContaining('header retry-after: "soon" (root) must be integer')]);
   });
 
-  it('holds the router to 404 and 405 problems, and leaves the console page alone', () => {
+  it('holds the router to its 400, 404 and 405 problems, and leaves the console page alone', () => {
     const checker = openApiConformance();
-    const router = (status: number, text: string, path = '/nope') =>
-      checker.violations({ method: 'GET', url: URL_OF(path), status, headers: problemHeaders(), text });
+    const router = (status: number, text: string, path = '/nope', method = 'GET') =>
+      checker.violations({ method, url: URL_OF(path), status, headers: problemHeaders(), text });
     expect(router(404, problem(404, 'not_found'))).toEqual([]);
+    expect(router(405, problem(405, 'method_not_allowed'), '/health', 'DELETE')).toEqual([]);
+    expect(router(400, problem(400, 'invalid_input'), '/credentials/%ZZ/checks', 'PUT')).toEqual([]);
+    expect(router(404, problem(404, 'invalid_input'))).toEqual([
+      expect.stringContaining('code invalid_input, not not_found'),
+    ]);
     expect(router(200, '{}')).toEqual([
       expect.stringContaining('no documented operation, and 200 is no router answer'),
       expect.stringContaining('not a Problem'),
