@@ -31,7 +31,10 @@ const NOT_LOCAL: Array<[RegExp, string]> = [
   [/ 429$/, "API Gateway's throttling, on AWS only"],
   [/ 503 storage_unavailable$/, 'a failing store: test/service injects it at every storage step'],
   [/ 409 conflict$/, 'a collision inside the store: test/store and test/service'],
-  [/^deleteCredential 409 version_conflict$/, 'a delete racing a change: documented ahead of the conditional delete'],
+  [
+    /^deleteCredential 409 version_conflict$/,
+    'a delete racing a change: documented ahead of the conditional delete',
+  ],
 ];
 
 let dataDir: string;
