@@ -94,7 +94,10 @@ module.exports = {
         'The OpenAPI generator and classic zod run at build time (npm run generate), never in a function.',
       severity: 'error',
       from: { path: '^functions/' },
-      to: { reachable: true, path: ['^shared/http/openapi\\.ts$', '^scripts/', '^@asteasolutions/'] },
+      to: {
+        reachable: true,
+        path: ['^shared/http/openapi(-examples)?\\.ts$', '^scripts/', '^@asteasolutions/'],
+      },
     },
     {
       name: 'no-circular',

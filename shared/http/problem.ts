@@ -20,7 +20,8 @@ export class HttpError extends ServiceError {
   }
 }
 
-const STATUS_BY_CODE: Record<string, number> = {
+/** The status of each error code the service raises. */
+export const STATUS_BY_CODE: Record<string, number> = {
   invalid_input: 400,
   invalid_cursor: 400,
   not_found: 404,

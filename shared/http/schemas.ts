@@ -10,7 +10,14 @@ export const Fields = z.record(z.string().check(z.maxLength(64)), z.unknown());
 export const Requirements = z.array(Requirement).check(z.maxLength(50));
 export const Name = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
 export const Description = z.string().check(z.maxLength(2000));
-export const Limit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25);
+const LIMIT_MESSAGE = 'must be a whole number from 1 to 100';
+/** Page size: `?limit=abc` gets the same sentence as `?limit=0`, never zod's "expected number, received NaN". */
+export const Limit = z._default(
+  z.coerce
+    .number({ error: LIMIT_MESSAGE })
+    .check(z.int(LIMIT_MESSAGE), z.gte(1, LIMIT_MESSAGE), z.lte(100, LIMIT_MESSAGE)),
+  25,
+);
 export const Cursor = z.optional(z.string().check(z.maxLength(2048)));
 
 export const CredentialId = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'is not a credential id'));

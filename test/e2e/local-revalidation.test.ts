@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../bin/local-server.ts';
 import { parseEnvironment } from '../../shared/app/environment.ts';
 import { verifyWebhookSignature } from '../../shared/store/local-event-log.ts';
+import { type ApiRequest, api } from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 
 const KEY = 'local-sweep-canary-key-7c1d9e';
@@ -58,22 +59,16 @@ describe('local mode runs the same sweep and worker as AWS, with events in a fil
     await new Promise<void>((resolve) => hook.close(() => resolve()));
   });
 
-  const api = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  // The shared helper, so that these answers are checked against the OpenAPI document too.
+  const call = (path: string, request?: ApiRequest) => api(server.url, TOKEN)(path, request);
   const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('re-checks due credentials, confirms a revoked key, flips it once and announces it', async () => {
-    const created = await api('/credentials', {
-      method: 'POST',
-      body: JSON.stringify({ connector: 'dolibarr', name: 'ERP', fields: { baseUrl: sim.url, apiKey: KEY } }),
+    const created = await call('/credentials', {
+      body: { connector: 'dolibarr', name: 'ERP', fields: { baseUrl: sim.url, apiKey: KEY } },
     });
     expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    const id = created.json.id as string;
 
     await wait(1300); // due (CHECK_INTERVAL 1 s, plus at most 10 % jitter)
     expect(await server.sweep()).toMatchObject({ queued: 1, processed: 1, failed: 0 });
@@ -81,10 +76,10 @@ describe('local mode runs the same sweep and worker as AWS, with events in a fil
     sim.revokeKey('svc');
     await wait(1300);
     expect(await server.sweep()).toMatchObject({ queued: 1, processed: 1 });
-    expect((await api(`/credentials/${id}`)).body.status).toBe('valid'); // one rejection is not enough
+    expect((await call(`/credentials/${id}`)).json.status).toBe('valid'); // one rejection is not enough
     await wait(1300);
     expect(await server.sweep()).toMatchObject({ queued: 1, processed: 1 });
-    expect((await api(`/credentials/${id}`)).body.status).toBe('invalid');
+    expect((await call(`/credentials/${id}`)).json.status).toBe('invalid');
 
     const lines = readFileSync(join(dataDir, 'events.ndjson'), 'utf8')
       .trim()

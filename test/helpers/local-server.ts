@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { servedDocumentConformance } from './openapi-conformance.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'credval.js');
@@ -151,9 +152,13 @@ export interface ApiRequest {
 
 export type Api = (path: string, request?: ApiRequest) => Promise<ApiAnswer>;
 
-/** A tiny fetch helper bound to a server and a bearer token. */
+/**
+ * A tiny fetch helper bound to a server and a bearer token. Every answer is checked against the OpenAPI document
+ * the server serves (./openapi-conformance.ts): one that breaks it fails the test that received it.
+ */
 export function api(url: string, token: string | null): Api {
   return async (path, request = {}) => {
+    const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
     const bearer = request.token === undefined ? token : request.token;
     const headers: Record<string, string> = {
       ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
@@ -161,7 +166,7 @@ export function api(url: string, token: string | null): Api {
       ...request.headers,
     };
     const response = await fetch(`${url}${path}`, {
-      method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
+      method,
       headers,
       ...(request.body !== undefined
         ? { body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body) }
@@ -176,6 +181,12 @@ export function api(url: string, token: string | null): Api {
         json = text;
       }
     }
-    return { status: response.status, headers: response.headers, json, text };
+    const answer = { status: response.status, headers: response.headers, json, text };
+    const violations = servedDocumentConformance().violations({ method, url: `${url}${path}`, ...answer });
+    if (violations.length > 0)
+      throw new Error(
+        `The answer breaks the OpenAPI document:\n${violations.join('\n')}\n${text.slice(0, 2000)}`,
+      );
+    return answer;
   };
 }
