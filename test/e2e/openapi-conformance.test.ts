@@ -33,7 +33,7 @@ const NOT_LOCAL: Array<[RegExp, string]> = [
   [/ 409 conflict$/, 'a collision inside the store: test/store and test/service'],
   [
     /^deleteCredential 409 version_conflict$/,
-    'a delete racing a change: documented ahead of the conditional delete',
+    'a delete whose item changed between its read and its conditional delete: a race too narrow to aim at over HTTP (test/e2e/write-path.test.ts races for it)',
   ],
 ];
 
