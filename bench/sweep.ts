@@ -61,7 +61,7 @@ export interface SweepBenchResult {
 }
 
 /** Vendor `i % 3` with its own user, key or token `k = floor(i / 3)`. */
-function seedPlan(n: number) {
+export function seedPlan(n: number) {
   const perVendor = Math.ceil(n / 3);
   const ks = Array.from({ length: perVendor }, (_, k) => k);
   const dolibarrKey = (k: number) => `dolibarr-key-${k}-0123456789`;
