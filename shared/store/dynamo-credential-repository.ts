@@ -7,6 +7,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { CheckRecord, Credential, type Page } from '../domain/credential.ts';
@@ -214,6 +215,41 @@ export class DynamoCredentialRepository implements CredentialRepository {
       if (!isConditionFailure(error)) throw storageError(error);
       // DynamoDB returns the current item with the failure; dynalite ignores the option, so read it instead.
       const exists = error.Item !== undefined || (await this.#getItem(credential.tenantId, credential.id));
+      if (exists) throw new VersionConflictError();
+      throw new NotFoundError();
+    }
+  }
+
+  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
+    try {
+      // Only the lease attributes: the due index's keys (its sort key is nextCheckAt; the shard is set too, so
+      // the item is in the index even if it had left it) and the version. A full PutItem would send the whole
+      // item, last report included, for the same effect.
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { [PK]: tenantPk(tenantId), [SK]: credentialSk(id) },
+          UpdateExpression: 'SET #next = :next, #shard = :shard, #version = :version',
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#next': DUE.sortKey,
+            '#shard': DUE.partitionKey,
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':next': leasedUntil.toISOString(),
+            ':shard': dueShardKey(dueShardOf(tenantId, id)),
+            ':version': expectedVersion + 1,
+            ':expected': expectedVersion,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageError(error);
+      // As in replace: DynamoDB returns the current item with the failure, dynalite does not.
+      const exists = error.Item !== undefined || (await this.#getItem(tenantId, id));
       if (exists) throw new VersionConflictError();
       throw new NotFoundError();
     }

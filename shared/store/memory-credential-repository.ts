@@ -92,6 +92,14 @@ export class MemoryCredentialRepository implements CredentialRepository {
     tenant.set(credential.id, structuredClone(credential));
   }
 
+  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
+    const stored = this.#credentials.get(tenantId)?.get(id);
+    if (!stored) throw new NotFoundError();
+    if (stored.version !== expectedVersion) throw new VersionConflictError();
+    stored.version = expectedVersion + 1;
+    stored.nextCheckAt = leasedUntil.toISOString();
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     // History stays, as in DynamoDB, until it expires.
     if (!this.#credentials.get(tenantId)?.delete(id)) throw new NotFoundError();

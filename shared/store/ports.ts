@@ -62,6 +62,12 @@ export interface CredentialRepository {
    * `credential.version` (the caller increments it). Throws VersionConflictError or NotFoundError.
    */
   replace(credential: Credential, expectedVersion: number): Promise<void>;
+  /**
+   * Leases a due credential for the sweep: sets its `nextCheckAt` to `leasedUntil` and its version to
+   * `expectedVersion + 1` if its stored version is `expectedVersion`, and changes nothing else, so the write
+   * stays small whatever the item holds. Throws VersionConflictError or NotFoundError as `replace` does.
+   */
+  lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void>;
   /** Deletes the credential (and its index entry); throws NotFoundError if absent. */
   delete(tenantId: string, id: string): Promise<void>;
   /** Appends (or, for the same checkId, overwrites) one history entry with a time to live. */

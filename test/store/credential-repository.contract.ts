@@ -249,6 +249,82 @@ export function describeCredentialRepositoryContract(
       });
     });
 
+    describe('lease', () => {
+      it('moves only the next check and the version; the rest, last report included, stays as it was', async () => {
+        const stored = credential({ nextCheckAt: at(1), description: 'Finance team' });
+        await repo.create(stored);
+        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, nextCheckAt: at(20) });
+      });
+
+      it('moves the credential within the due index: out of an earlier sweep, back when the lease runs out', async () => {
+        const [id, other] = idsInShard('tenant-a', 5, 2, 'lease');
+        if (!id || !other) throw new Error('no ids');
+        const leased = credential({ id, nextCheckAt: at(1) });
+        await repo.create(leased);
+        await repo.create(credential({ id: other, nextCheckAt: at(2) }));
+        await repo.lease('tenant-a', id, 1, new Date(at(15)));
+
+        const due = async (minutes: number) =>
+          (await repo.listDue(5, new Date(at(minutes)), { limit: 10 })).items;
+        expect((await due(10)).map((item) => item.id)).toEqual([other]);
+        // Read back through the index, the leased item is whole and current.
+        expect(await due(20)).toEqual([
+          credential({ id: other, nextCheckAt: at(2) }),
+          { ...leased, version: 2, nextCheckAt: at(15) },
+        ]);
+      });
+
+      it('puts a credential that had no next check into the due index at the lease end', async () => {
+        const [id] = idsInShard('tenant-a', 9, 1, 'unscheduled');
+        if (!id) throw new Error('no id');
+        await repo.create(credential({ id, nextCheckAt: null }));
+        await repo.lease('tenant-a', id, 1, new Date(at(3)));
+        expect((await repo.listDue(9, new Date(at(5)), { limit: 10 })).items.map((item) => item.id)).toEqual([
+          id,
+        ]);
+      });
+
+      it('refuses a stale version with VersionConflictError and a missing credential with NotFoundError', async () => {
+        const stored = credential({ nextCheckAt: at(1) });
+        await repo.create(stored);
+        await repo.replace({ ...stored, version: 2, name: 'Edited' }, 1);
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, name: 'Edited' });
+        await expect(repo.lease('tenant-a', 'nope', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'not_found',
+        });
+        expect(await repo.get('tenant-a', 'nope')).toBeNull();
+      });
+
+      it('makes a write based on the version before the lease fail, and one based on the lease succeed', async () => {
+        const stored = credential({ nextCheckAt: at(1) });
+        await repo.create(stored);
+        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
+        await expect(repo.replace({ ...stored, version: 2, name: 'Stale' }, 1)).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(30)))).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        const checked = { ...stored, version: 3, nextCheckAt: at(360), status: 'invalid' as const };
+        await repo.replace(checked, 2);
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual(checked);
+      });
+
+      it('never leases another tenant’s credential with the same id', async () => {
+        const b = credential({ tenantId: 'tenant-b', nextCheckAt: at(1) });
+        await repo.create(b);
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'not_found',
+        });
+        expect(await repo.get('tenant-b', 'cred-1')).toEqual(b);
+        expect(await repo.get('tenant-a', 'cred-1')).toBeNull();
+      });
+    });
+
     describe('tenant isolation', () => {
       it('never shows, changes or deletes another tenant’s credential with the same id', async () => {
         const a = credential({ tenantId: 'tenant-a', name: 'A', nextCheckAt: at(0) });

@@ -9,7 +9,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../shared/domain/errors.ts';
@@ -143,6 +143,72 @@ describe('DynamoCredentialRepository item layout', () => {
   });
 });
 
+describe('DynamoCredentialRepository lease', () => {
+  it('sends only the lease attributes: the request stays small however large the item is', async () => {
+    const tableName = await freshTable();
+    const client = createDynamoClient(dynamo.endpoint);
+    const bodies = new Map<string, number[]>();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const length = Number(
+          (args.request as { headers: Record<string, string> }).headers['content-length'],
+        );
+        const operation = String(context.commandName);
+        bodies.set(operation, [...(bodies.get(operation) ?? []), length]);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'requestSize' },
+    );
+    try {
+      const repo = new DynamoCredentialRepository({ client: DynamoDBDocumentClient.from(client), tableName });
+      const large = credential({ nextCheckAt: '2025-01-01T00:00:00.000Z', description: 'x'.repeat(20_000) });
+      await repo.create(large);
+      await repo.lease('tenant-a', 'cred-1', 1, new Date('2025-01-01T00:15:00.000Z'));
+
+      expect(bodies.get('PutItemCommand')?.[0]).toBeGreaterThan(20_000);
+      const [lease, ...more] = bodies.get('UpdateItemCommand') ?? [];
+      expect(more).toEqual([]);
+      expect(lease).toBeLessThan(1024);
+      expect(await repo.get('tenant-a', 'cred-1')).toEqual({
+        ...large,
+        version: 2,
+        nextCheckAt: '2025-01-01T00:15:00.000Z',
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('decides a failed lease from the item DynamoDB returns, without another read', async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const client = DynamoDBDocumentClient.from(createDynamoClient('http://127.0.0.1:9'));
+      const repo = new DynamoCredentialRepository({ client, tableName: 'credentials' });
+      mock.on(UpdateCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { pk: { S: 'T#tenant-a' }, sk: { S: 'C#cred-1' }, version: { N: '3' } },
+        }),
+      );
+      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+        code: 'version_conflict',
+      });
+      expect(mock.commandCalls(GetCommand)).toHaveLength(0);
+
+      mock
+        .on(UpdateCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      mock.on(GetCommand).resolves({});
+      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    } finally {
+      mock.restore();
+    }
+  });
+});
+
 describe('DynamoCredentialRepository when DynamoDB fails', () => {
   it('turns every SDK failure into a StorageError that keeps the cause and hides the item', async () => {
     // A port that was free a moment ago: the connection is refused at once.
@@ -163,6 +229,7 @@ describe('DynamoCredentialRepository when DynamoDB fails', () => {
       ['get', () => repo.get('tenant-a', 'cred-1')],
       ['list', () => repo.list('tenant-a', { limit: 5, connector: 'odoo' })],
       ['replace', () => repo.replace(item, 1)],
+      ['lease', () => repo.lease('tenant-a', 'cred-1', 1, new Date())],
       ['delete', () => repo.delete('tenant-a', 'cred-1')],
       ['putCheck', () => repo.putCheck(checkRecord(), new Date())],
       ['listChecks', () => repo.listChecks('tenant-a', 'cred-1', { limit: 5 })],
