@@ -9,12 +9,12 @@ import type {
   RevalidationQueue,
   SecretStore,
 } from '../store/ports.ts';
-import { TABLE_LAYOUT } from '../store/table-layout.ts';
 import { recordAndAnnounce } from './check-log.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Checker } from './credential-service.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
 import { transition, withJitter } from './status-policy.ts';
+import { type SweepOptions, type SweepResult, sweepDue } from './sweep.ts';
 
 /** How many checks may run at once against one vendor, and against one destination host. */
 export const DEFAULT_CONCURRENCY = {
@@ -39,13 +39,7 @@ export interface RevalidationDeps {
   onHandledError?: (what: string, error: unknown) => void;
 }
 
-/** What one sweep did. */
-export interface SweepResult {
-  due: number;
-  queued: number;
-  /** Credentials changed by someone between the query and the lease: they keep their own schedule. */
-  skipped: number;
-}
+export type { SweepResult } from './sweep.ts';
 
 /** What happened to one queued message. */
 export type WorkOutcome = 'checked' | 'already_done' | 'superseded' | 'gone' | 'unusable';
@@ -68,55 +62,19 @@ export class Revalidation {
     );
   }
 
-  /** Queues every credential due now, shard by shard, page by page. */
-  async sweep(options: { pageSize?: number } = {}): Promise<SweepResult> {
-    const now = this.deps.clock.now();
-    const leaseMs = this.deps.leaseMs ?? 15 * 60_000;
-    const result: SweepResult = { due: 0, queued: 0, skipped: 0 };
-    for (let shard = 0; shard < TABLE_LAYOUT.dueShards; shard++) {
-      let cursor: string | null = null;
-      do {
-        const page = await this.deps.repository.listDue(shard, now, {
-          limit: options.pageSize ?? 100,
-          cursor,
-        });
-        const messages: RevalidationMessage[] = [];
-        for (const credential of page.items) {
-          result.due += 1;
-          const version = credential.version + 1;
-          // The lease takes it out of the due index until its check is done, spread so that leases that
-          // expire (lost checks) do not all come back at once.
-          const leasedUntil = withJitter(new Date(now.getTime() + leaseMs), now, 0.2, this.deps.random);
-          try {
-            await this.deps.repository.replace(
-              { ...credential, version, nextCheckAt: leasedUntil.toISOString() },
-              credential.version,
-            );
-          } catch (error) {
-            if (error instanceof VersionConflictError || error instanceof NotFoundError) {
-              result.skipped += 1;
-              continue;
-            }
-            throw error;
-          }
-          messages.push({
-            tenantId: credential.tenantId,
-            credentialId: credential.id,
-            version,
-            checkId: `sched:${credential.id}:${version}`,
-            trigger: 'schedule',
-            cause: 'sweep',
-          });
-        }
-        if (messages.length > 0) {
-          if (!this.deps.queue) throw new Error('the sweep needs a revalidation queue');
-          await this.deps.queue.send(messages);
-        }
-        result.queued += messages.length;
-        cursor = page.nextCursor;
-      } while (cursor);
-    }
-    return result;
+  /** Queues every credential due now: shards in parallel, leases bounded and small, messages batched. */
+  async sweep(options: SweepOptions = {}): Promise<SweepResult> {
+    if (!this.deps.queue) throw new Error('the sweep needs a revalidation queue');
+    return sweepDue(
+      {
+        repository: this.deps.repository,
+        queue: this.deps.queue,
+        clock: this.deps.clock,
+        leaseMs: this.deps.leaseMs ?? 15 * 60_000,
+        ...(this.deps.random ? { random: this.deps.random } : {}),
+      },
+      options,
+    );
   }
 
   /** Re-checks the credential of one queued message. Throws only when it should be retried. */
