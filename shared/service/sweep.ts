@@ -62,7 +62,12 @@ export interface SweepDeps {
  * sweep returns, which a Lambda would freeze).
  */
 export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
-  const { pageSize, leaseConcurrency, sendConcurrency } = { ...SWEEP_DEFAULTS, ...options };
+  const settings = { ...SWEEP_DEFAULTS, ...options };
+  for (const [name, value] of Object.entries(settings)) {
+    // A limit of zero would never start anything: the sweep would wait forever.
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  }
+  const { pageSize, leaseConcurrency, sendConcurrency } = settings;
   const now = deps.clock.now();
   const limiter = new KeyedLimiter((key) => (key === LEASE ? leaseConcurrency : sendConcurrency));
   const result: SweepResult = { due: 0, queued: 0, skipped: 0 };

@@ -265,6 +265,14 @@ describe('sweep: parallel shards, bounded small leases, batched messages', () =>
     await expectLeasedIsQueued();
   });
 
+  it('refuses limits that would never start anything, before reading or leasing', async () => {
+    for (const bad of [{ leaseConcurrency: 0 }, { sendConcurrency: -1 }, { pageSize: 2.5 }]) {
+      await expect(sweepDue(deps, bad)).rejects.toThrow(RangeError);
+    }
+    expect(repository.leases).toBe(0);
+    expect(queue.attempts).toBe(0);
+  });
+
   it('Revalidation.sweep needs a queue, and leases nothing without one', async () => {
     const revalidation = new Revalidation({
       repository,
