@@ -1,7 +1,6 @@
-import type { Credential } from '../domain/credential.ts';
 import { NotFoundError, VersionConflictError } from '../domain/errors.ts';
 import type { RevalidationMessage } from '../domain/events.ts';
-import type { Clock, CredentialRepository, RevalidationQueue } from '../store/ports.ts';
+import type { Clock, CredentialRepository, DueCredential, RevalidationQueue } from '../store/ports.ts';
 import { TABLE_LAYOUT } from '../store/table-layout.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
 import { withJitter } from './status-policy.ts';
@@ -77,7 +76,7 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
   };
 
   /** The message for a credential once leased; null when it changed since the query. */
-  const lease = async (credential: Credential): Promise<RevalidationMessage | null> => {
+  const lease = async (credential: DueCredential): Promise<RevalidationMessage | null> => {
     // Spread, so that leases that run out (lost checks) do not all come back at once.
     const leasedUntil = withJitter(new Date(now.getTime() + deps.leaseMs), now, 0.2, deps.random);
     try {

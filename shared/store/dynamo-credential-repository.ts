@@ -18,7 +18,13 @@ import {
   StorageError,
   VersionConflictError,
 } from '../domain/errors.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
+import {
+  type Clock,
+  type CredentialRepository,
+  type DueCredential,
+  dueShardOf,
+  type ListOptions,
+} from './ports.ts';
 import { TABLE_LAYOUT } from './table-layout.ts';
 
 type Item = Record<string, unknown>;
@@ -329,7 +335,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>> {
+  ): Promise<Page<DueCredential>> {
     assertLimit(options.limit);
     assertShard(shard);
     const shardKey = dueShardKey(shard);
@@ -347,7 +353,17 @@ export class DynamoCredentialRepository implements CredentialRepository {
         TableName: this.#tableName,
         IndexName: DUE.name,
         KeyConditionExpression: '#shard = :shard AND #next <= :before',
-        ExpressionAttributeNames: { '#shard': DUE.partitionKey, '#next': DUE.sortKey },
+        // What a lease needs, and the keys the next cursor is built from; not the last report and fields.
+        ProjectionExpression: '#pk, #sk, #shard, #next, #tenant, #id, #version',
+        ExpressionAttributeNames: {
+          '#shard': DUE.partitionKey,
+          '#next': DUE.sortKey,
+          '#pk': PK,
+          '#sk': SK,
+          '#tenant': 'tenantId',
+          '#id': 'id',
+          '#version': 'version',
+        },
         ExpressionAttributeValues: { ':shard': shardKey, ':before': before },
         ScanIndexForward: true,
       },
@@ -355,7 +371,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
       start,
     );
     return {
-      items: items.map(parseCredential),
+      items: items.map(parseDueCredential),
       nextCursor: last
         ? encodeCursor({
             [PK]: last[PK],
@@ -441,6 +457,21 @@ function parseCredential(item: Item): Credential {
   if (!parsed.success)
     throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
   return parsed.data;
+}
+
+const DueItem = z.object({
+  tenantId: z.string().min(1),
+  id: z.string().min(1),
+  version: z.number().int().positive(),
+  [DUE.sortKey]: z.string(),
+});
+
+function parseDueCredential(item: Item): DueCredential {
+  const parsed = DueItem.safeParse(item);
+  if (!parsed.success)
+    throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
+  const { tenantId, id, version, nextCheckAt } = parsed.data;
+  return { tenantId, id, version, nextCheckAt };
 }
 
 function parseCheck(item: Item): CheckRecord {

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { CheckRecord, Credential, Page } from '../domain/credential.ts';
 import { ConflictError, InvalidCursorError, NotFoundError, VersionConflictError } from '../domain/errors.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
+import {
+  type Clock,
+  type CredentialRepository,
+  type DueCredential,
+  dueShardOf,
+  type ListOptions,
+} from './ports.ts';
 import { TABLE_LAYOUT } from './table-layout.ts';
 
 interface StoredCheck {
@@ -154,7 +160,7 @@ export class MemoryCredentialRepository implements CredentialRepository {
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>> {
+  ): Promise<Page<DueCredential>> {
     assertLimit(options.limit);
     if (!Number.isInteger(shard) || shard < 0 || shard >= TABLE_LAYOUT.dueShards) {
       throw new RangeError(`shard must be an integer from 0 to ${TABLE_LAYOUT.dueShards - 1}`);
@@ -184,7 +190,15 @@ export class MemoryCredentialRepository implements CredentialRepository {
       t: last.tenantId,
       id: last.id,
     }));
-    return { items: result.items.map((item) => structuredClone(item)), nextCursor: result.nextCursor };
+    return {
+      items: result.items.map(({ tenantId, id, version, nextCheckAt }) => ({
+        tenantId,
+        id,
+        version,
+        nextCheckAt: nextCheckAt as string,
+      })),
+      nextCursor: result.nextCursor,
+    };
   }
 
   #tenant(tenantId: string): Map<string, Credential> {

@@ -80,14 +80,25 @@ export interface CredentialRepository {
   ): Promise<Page<CheckRecord>>;
   /**
    * Credentials of one due-index shard (0 ≤ shard < TABLE_LAYOUT.dueShards, see `dueShardOf`) whose
-   * `nextCheckAt` is at or before `dueBefore`, oldest first, across all tenants: only the sweep calls it.
-   * A credential whose `nextCheckAt` is null is in no shard.
+   * `nextCheckAt` is at or before `dueBefore`, oldest first, across all tenants: only the sweep calls it, and
+   * it reads only what a lease needs. A credential whose `nextCheckAt` is null is in no shard.
    */
   listDue(
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>>;
+  ): Promise<Page<DueCredential>>;
+}
+
+/**
+ * What the sweep reads of a due credential: who it is, the version to lease it from, and when it was due. Not the
+ * whole item, so that a sweep over many credentials reads a tenth of the bytes (no last report, no fields).
+ */
+export interface DueCredential {
+  tenantId: string;
+  id: string;
+  version: number;
+  nextCheckAt: string;
 }
 
 /**

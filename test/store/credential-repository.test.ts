@@ -27,6 +27,7 @@ import {
   checkRecord,
   credential,
   describeCredentialRepositoryContract,
+  dueOf,
 } from './credential-repository.contract.ts';
 
 describeCredentialRepositoryContract('in memory', async () => ({
@@ -141,34 +142,70 @@ describe('DynamoCredentialRepository item layout', () => {
     expect(error).toBeInstanceOf(StorageError);
     expect(String((error as Error).message)).not.toContain('secret-looking');
   });
+
+  it('reports a malformed item in the due index as a StorageError without its contents', async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        // In the index, but with no version to lease it from.
+        Item: {
+          pk: 'T#tenant-a',
+          sk: 'C#bad',
+          tenantId: 'secret-looking',
+          id: 'bad',
+          dueShard: 'DUE#00',
+          nextCheckAt: '2025-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const error = await repo
+      .listDue(0, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(String((error as Error).message)).not.toContain('secret-looking');
+  });
 });
 
-describe('DynamoCredentialRepository lease', () => {
-  it('sends only the lease attributes: the request stays small however large the item is', async () => {
+/** Headers of a request or a response, as SDK middleware sees them. */
+type HttpMessage = { headers: Record<string, string | undefined> };
+
+describe('DynamoCredentialRepository lease and due reads', () => {
+  it('reads and writes only the lease attributes: requests and answers stay small however large the item is', async () => {
     const tableName = await freshTable();
     const client = createDynamoClient(dynamo.endpoint);
-    const bodies = new Map<string, number[]>();
+    const requests = new Map<string, number[]>();
+    const answers = new Map<string, number[]>();
+    const record = (into: Map<string, number[]>, operation: string, length: string | undefined) =>
+      into.set(operation, [...(into.get(operation) ?? []), Number(length)]);
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const length = Number(
-          (args.request as { headers: Record<string, string> }).headers['content-length'],
-        );
         const operation = String(context.commandName);
-        bodies.set(operation, [...(bodies.get(operation) ?? []), length]);
-        return next(args);
+        record(requests, operation, (args.request as HttpMessage).headers['content-length']);
+        const out = await next(args);
+        record(answers, operation, (out.response as HttpMessage).headers['content-length']);
+        return out;
       },
-      { step: 'finalizeRequest', name: 'requestSize' },
+      { step: 'finalizeRequest', name: 'messageSizes' },
     );
     try {
       const repo = new DynamoCredentialRepository({ client: DynamoDBDocumentClient.from(client), tableName });
       const large = credential({ nextCheckAt: '2025-01-01T00:00:00.000Z', description: 'x'.repeat(20_000) });
       await repo.create(large);
       await repo.lease('tenant-a', 'cred-1', 1, new Date('2025-01-01T00:15:00.000Z'));
+      const shard = dueShardOf('tenant-a', 'cred-1');
+      const due = await repo.listDue(shard, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 });
 
-      expect(bodies.get('PutItemCommand')?.[0]).toBeGreaterThan(20_000);
-      const [lease, ...more] = bodies.get('UpdateItemCommand') ?? [];
+      expect(requests.get('PutItemCommand')?.[0]).toBeGreaterThan(20_000);
+      const [lease, ...more] = requests.get('UpdateItemCommand') ?? [];
       expect(more).toEqual([]);
       expect(lease).toBeLessThan(1024);
+      expect(due.items).toEqual([
+        { tenantId: 'tenant-a', id: 'cred-1', version: 2, nextCheckAt: '2025-01-01T00:15:00.000Z' },
+      ]);
+      expect(answers.get('QueryCommand')).toHaveLength(1);
+      expect(answers.get('QueryCommand')?.[0]).toBeLessThan(1024);
       expect(await repo.get('tenant-a', 'cred-1')).toEqual({
         ...large,
         version: 2,
@@ -301,7 +338,7 @@ describe('startLocalDynamo with a path', () => {
         expect(await repo.get('tenant-a', 'cred-1')).toEqual(stored);
         const shard = dueShardOf('tenant-a', 'cred-1');
         expect((await repo.listDue(shard, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 })).items).toEqual(
-          [stored],
+          [dueOf(stored)],
         );
       } finally {
         client.destroy();
