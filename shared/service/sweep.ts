@@ -68,6 +68,7 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
   }
   const { pageSize, leaseConcurrency, sendConcurrency } = settings;
   const now = deps.clock.now();
+  // The worker's own limiter: FIFO, already tested, and keyed, so one object bounds leases and sends apart.
   const limiter = new KeyedLimiter((key) => (key === LEASE ? leaseConcurrency : sendConcurrency));
   const result: SweepResult = { due: 0, queued: 0, skipped: 0 };
   let failure: { error: unknown } | undefined;
