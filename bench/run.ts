@@ -1,7 +1,7 @@
 // Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
-//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, calls, throughput, startup, roundtrips
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, throughput, startup, roundtrips
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ const { round } = await import('./lib/stats.ts');
 const { benchRoundTrips, printRoundTrips } = await import('./round-trips.ts');
 const { benchServerThroughput, printServerThroughput } = await import('./server-throughput.ts');
 const { benchSweep, printSweep } = await import('./sweep.ts');
+const { benchSweepScale, printSweepScale } = await import('./sweep-scale.ts');
 
 type Goal = { goal: string; met: boolean; value: string };
 
@@ -100,6 +101,19 @@ const PARTS = [
         goal: `sweep CPU <= ${r.sweep.goalMsPerCredential} ms per credential`,
         met: r.sweep.goalMet,
         value: `${r.sweep.cpuMsPerCredential} ms`,
+      },
+    ],
+  }),
+  part({
+    key: 'sweep-scale',
+    title: '3b. sweep at scale (added AWS latency)',
+    run: benchSweepScale,
+    print: printSweepScale,
+    goals: (r) => [
+      {
+        goal: `${r.credentials.toLocaleString('en')} due credentials queued in <= ${r.goalSeconds} s with +${r.addedLatencyMs} ms per AWS call`,
+        met: r.goalMet,
+        value: `${r.wallSeconds} s`,
       },
     ],
   }),

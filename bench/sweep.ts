@@ -8,9 +8,9 @@ import type { Credential } from '../shared/domain/credential.ts';
 import type { CredentialEvent, RevalidationMessage } from '../shared/domain/events.ts';
 import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import { ServiceConfig } from '../shared/service/config.ts';
-import type { SweepResult } from '../shared/service/revalidation.ts';
 import type { WorkOutcome } from '../shared/service/revalidation-worker.ts';
 import { FRESH_MONITOR } from '../shared/service/status-policy.ts';
+import type { SweepResult } from '../shared/service/sweep.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
 import { createDynamoClient } from '../shared/store/local-dynamo.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
@@ -63,7 +63,7 @@ export interface SweepBenchResult {
 }
 
 /** Vendor `i % 3` with its own user, key or token `k = floor(i / 3)`. */
-function seedPlan(n: number) {
+export function seedPlan(n: number) {
   const perVendor = Math.ceil(n / 3);
   const ks = Array.from({ length: perVendor }, (_, k) => k);
   const dolibarrKey = (k: number) => `dolibarr-key-${k}-0123456789`;

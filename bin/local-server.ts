@@ -26,7 +26,7 @@ import { ChangeFeedConsumer } from '../shared/service/change-feed.ts';
 import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 import { reconcileSecrets } from '../shared/service/reconcile-secrets.ts';
-import { Sweep } from '../shared/service/revalidation.ts';
+import { Sweep } from '../shared/service/sweep.ts';
 import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
 import {
   createDynamoClient,

@@ -3,7 +3,7 @@ import { makeSweepHandler } from '../shared/app/handlers/sweep.ts';
 import { lambdaObservability } from '../shared/app/observability.ts';
 import { lambdaRevalidationQueue } from '../shared/app/queue.ts';
 import { lambdaRepository } from '../shared/app/table.ts';
-import { Sweep } from '../shared/service/revalidation.ts';
+import { Sweep } from '../shared/service/sweep.ts';
 
 const sweep = new Sweep({
   repository: lambdaRepository(),

@@ -86,7 +86,7 @@ export interface CredvalFunctionProps {
   copyDirs?: string[];
 }
 
-export type TableAccess = 'read' | 'readwrite';
+export type TableAccess = 'read' | 'readwrite' | 'lease';
 
 /**
  * The table's item actions by access level. The repository (shared/store/dynamo-credential-repository.ts) reads
@@ -96,6 +96,8 @@ export type TableAccess = 'read' | 'readwrite';
 export const TABLE_ACTIONS: Record<TableAccess, string[]> = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   readwrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  // The sweep's leases: an UpdateItem of the lease attributes only (GetItem when a lease's condition fails).
+  lease: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
 };
 
 /**
@@ -269,7 +271,7 @@ export class CredvalFunction extends Construct {
    */
   bindUses(uses: Uses, resources: UseResources): this {
     if (uses.table) {
-      this.bindTable(resources.table, uses.table === 'read' ? 'read' : 'readwrite', {
+      this.bindTable(resources.table, uses.table === 'write' ? 'readwrite' : uses.table, {
         ...(uses.dueIndex ? { dueIndex: true } : {}),
         ...(uses.idempotency ? { idempotencyRecords: true } : {}),
         ...(uses.deletes ? { deleteItems: true } : {}),

@@ -10,6 +10,8 @@ export const SIZES = {
   coldImportRuns: QUICK ? 3 : 9,
   /** Due credentials for the sweep and the worker drain. */
   sweepCredentials: QUICK ? 1_000 : 10_000,
+  /** Due credentials for the sweep with added AWS latency (the goal is about 20,000). */
+  sweepScaleCredentials: QUICK ? 2_000 : 20_000,
   /** Duration and concurrency of the local-server throughput run. */
   throughputSeconds: QUICK ? 3 : 10,
   throughputConcurrency: 32,

@@ -16,6 +16,7 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient }
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RevalidationMessage } from '../../shared/domain/events.ts';
 import type { CallCounter } from './aws-counter.ts';
+import { sleep } from './aws-latency.ts';
 
 const REGION = 'eu-west-1';
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -139,14 +140,22 @@ export function fakeEventBridge(counter: CallCounter): EventBridgeClient {
   return client;
 }
 
-/** An SQS that accepts every message and keeps them, for the worker to receive. */
-export function fakeSqs(counter: CallCounter): { client: SQSClient; received: RevalidationMessage[] } {
+/**
+ * An SQS that accepts every message and keeps them, for the worker to receive. `latencyMs` delays every
+ * answer, as a network would (aws-sdk-client-mock replaces the client's send, so no middleware runs here).
+ */
+export function fakeSqs(
+  counter: CallCounter,
+  options: { latencyMs?: number } = {},
+): { client: SQSClient; received: RevalidationMessage[] } {
   const client = new SQSClient({ region: REGION, credentials: CREDENTIALS });
   const received: RevalidationMessage[] = [];
+  const latencyMs = options.latencyMs ?? 0;
   mockClient(client)
     .on(SendMessageBatchCommand)
-    .callsFake((input: SendMessageBatchCommandInput) => {
+    .callsFake(async (input: SendMessageBatchCommandInput) => {
       counter.add('SQS', 'SendMessageBatch');
+      if (latencyMs > 0) await sleep(latencyMs);
       const entries = input.Entries ?? [];
       for (const e of entries) received.push(JSON.parse(String(e.MessageBody)) as RevalidationMessage);
       return {

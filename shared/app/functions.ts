@@ -11,7 +11,7 @@ export interface BackgroundFunction {
 export const BACKGROUND_FUNCTIONS = {
   sweep: {
     summary: 'Scheduled: queues every credential due for a re-check',
-    uses: { table: 'write', dueIndex: true, queue: true },
+    uses: { table: 'lease', dueIndex: true, queue: true },
   },
   'revalidation-worker': {
     summary: 'SQS: re-checks queued credentials (partial batch failures)',

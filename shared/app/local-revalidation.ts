@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RevalidationMessage } from '../domain/events.ts';
 import type { ReconcileResult } from '../service/reconcile-secrets.ts';
-import type { Sweep } from '../service/revalidation.ts';
 import type { RevalidationWorker } from '../service/revalidation-worker.ts';
+import type { Sweep } from '../service/sweep.ts';
 import type { MemoryRevalidationQueue } from '../store/memory-queue.ts';
 
 /** How many queued checks run together, like one SQS batch for the Lambda worker. */

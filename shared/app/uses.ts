@@ -17,8 +17,11 @@ export type SecretUse =
   | 'list';
 
 export interface Uses {
-  /** The credentials table: `read` (GetItem, Query) or `write` (also PutItem). */
-  table?: 'read' | 'write';
+  /**
+   * The credentials table: `read` (GetItem, Query), `write` (also PutItem: whole items), or `lease` (also
+   * UpdateItem of the lease attributes only: the sweep).
+   */
+  table?: 'read' | 'write' | 'lease';
   /** Delete credential items (DeleteItem), whatever `table` says. */
   deletes?: true;
   /** Query the sparse due index (the sweep). */

@@ -186,10 +186,12 @@ const CatalogueEntry = z.object({
     .check(
       z.meta({ description: "JSON Schema (2020-12) of the connector's fields: its `<Connector>Fields`" }),
     ),
-  maxRequirements: z.int().check(
-    z.positive(),
-    z.meta({ description: 'The most requirements one check of this connector may name (400 beyond it)' }),
-  ),
+  maxRequirements: z
+    .int()
+    .check(
+      z.positive(),
+      z.meta({ description: 'The most requirements one check of this connector may name (400 beyond it)' }),
+    ),
 });
 
 const OpenApiDocument = z.looseObject({

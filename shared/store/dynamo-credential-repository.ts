@@ -7,6 +7,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { CheckRecord, Credential, type Page } from '../domain/credential.ts';
 import {
@@ -18,7 +19,13 @@ import {
 } from '../domain/errors.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import * as z from '../domain/zod.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
+import {
+  type Clock,
+  type CredentialRepository,
+  type DueCredential,
+  dueShardOf,
+  type ListOptions,
+} from './ports.ts';
 
 type Item = Record<string, unknown>;
 
@@ -221,6 +228,37 @@ export class DynamoCredentialRepository implements CredentialRepository {
     }
   }
 
+  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
+    try {
+      // Only the lease attributes: the due index's keys (its sort key is nextCheckAt; the shard is set too, so
+      // the item is in the index even if it had left it) and the version. A full PutItem would send the whole
+      // item, last report included, for the same effect.
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: { [PK]: tenantPk(tenantId), [SK]: credentialSk(id) },
+          UpdateExpression: 'SET #next = :next, #shard = :shard, #version = :version',
+          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#next': DUE.sortKey,
+            '#shard': DUE.partitionKey,
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: {
+            ':next': leasedUntil.toISOString(),
+            ':shard': dueShardKey(dueShardOf(tenantId, id)),
+            ':version': expectedVersion + 1,
+            ':expected': expectedVersion,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      throw await this.#conditionError(error, tenantId, id);
+    }
+  }
+
   async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
     try {
       // History items stay: they expire through their TTL.
@@ -314,7 +352,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>> {
+  ): Promise<Page<DueCredential>> {
     assertLimit(options.limit);
     assertShard(shard);
     const shardKey = dueShardKey(shard);
@@ -332,7 +370,17 @@ export class DynamoCredentialRepository implements CredentialRepository {
         TableName: this.#tableName,
         IndexName: DUE.name,
         KeyConditionExpression: '#shard = :shard AND #next <= :before',
-        ExpressionAttributeNames: { '#shard': DUE.partitionKey, '#next': DUE.sortKey },
+        // What a lease needs, and the keys the next cursor is built from; not the last report and fields.
+        ProjectionExpression: '#pk, #sk, #shard, #next, #tenant, #id, #version',
+        ExpressionAttributeNames: {
+          '#shard': DUE.partitionKey,
+          '#next': DUE.sortKey,
+          '#pk': PK,
+          '#sk': SK,
+          '#tenant': 'tenantId',
+          '#id': 'id',
+          '#version': 'version',
+        },
         ExpressionAttributeValues: { ':shard': shardKey, ':before': before },
         ScanIndexForward: true,
       },
@@ -340,7 +388,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
       start,
     );
     return {
-      items: items.map(parseCredential),
+      items: items.map(parseDueCredential),
       nextCursor: last
         ? encodeCursor({
             [PK]: last[PK],
@@ -436,6 +484,21 @@ function parseCredential(item: Item): Credential {
   if (!parsed.success)
     throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
   return parsed.data;
+}
+
+const DueItem = z.object({
+  tenantId: z.string().check(z.minLength(1)),
+  id: z.string().check(z.minLength(1)),
+  version: z.int().check(z.positive()),
+  [DUE.sortKey]: z.string(),
+});
+
+function parseDueCredential(item: Item): DueCredential {
+  const parsed = DueItem.safeParse(item);
+  if (!parsed.success)
+    throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
+  const { tenantId, id, version, nextCheckAt } = parsed.data;
+  return { tenantId, id, version, nextCheckAt };
 }
 
 function parseCheck(item: Item): CheckRecord {

@@ -2,7 +2,13 @@ import type { CheckRecord, Credential, Page } from '../domain/credential.ts';
 import { ConflictError, InvalidCursorError, NotFoundError, VersionConflictError } from '../domain/errors.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import * as z from '../domain/zod.ts';
-import { type Clock, type CredentialRepository, dueShardOf, type ListOptions } from './ports.ts';
+import {
+  type Clock,
+  type CredentialRepository,
+  type DueCredential,
+  dueShardOf,
+  type ListOptions,
+} from './ports.ts';
 
 interface StoredCheck {
   record: CheckRecord;
@@ -93,6 +99,14 @@ export class MemoryCredentialRepository implements CredentialRepository {
     return stored;
   }
 
+  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
+    const stored = this.#credentials.get(tenantId)?.get(id);
+    if (!stored) throw new NotFoundError();
+    if (stored.version !== expectedVersion) throw new VersionConflictError();
+    stored.version = expectedVersion + 1;
+    stored.nextCheckAt = leasedUntil.toISOString();
+  }
+
   async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
     const tenant = this.#credentials.get(tenantId);
     const stored = tenant?.get(id);
@@ -152,7 +166,7 @@ export class MemoryCredentialRepository implements CredentialRepository {
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>> {
+  ): Promise<Page<DueCredential>> {
     assertLimit(options.limit);
     if (!Number.isInteger(shard) || shard < 0 || shard >= TABLE_LAYOUT.dueShards) {
       throw new RangeError(`shard must be an integer from 0 to ${TABLE_LAYOUT.dueShards - 1}`);
@@ -182,7 +196,15 @@ export class MemoryCredentialRepository implements CredentialRepository {
       t: last.tenantId,
       id: last.id,
     }));
-    return { items: result.items.map((item) => structuredClone(item)), nextCursor: result.nextCursor };
+    return {
+      items: result.items.map(({ tenantId, id, version, nextCheckAt }) => ({
+        tenantId,
+        id,
+        version,
+        nextCheckAt: nextCheckAt as string,
+      })),
+      nextCursor: result.nextCursor,
+    };
   }
 
   #tenant(tenantId: string): Map<string, Credential> {

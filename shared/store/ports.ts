@@ -86,6 +86,12 @@ export interface CredentialRepository {
    * Returns what it deleted. Throws NotFoundError if absent, VersionConflictError if the version differs.
    */
   delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential>;
+  /**
+   * Leases a due credential for the sweep: sets its `nextCheckAt` to `leasedUntil` and its version to
+   * `expectedVersion + 1` if its stored version is `expectedVersion`, and changes nothing else, so the write
+   * stays small whatever the item holds. Throws VersionConflictError or NotFoundError as `replace` does.
+   */
+  lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void>;
   /** Appends (or, for the same checkId, overwrites) one history entry with a time to live. */
   putCheck(record: CheckRecord, expiresAt: Date): Promise<void>;
   /** Newest first; entries past their time to live are left out even before storage deletes them. */
@@ -96,14 +102,25 @@ export interface CredentialRepository {
   ): Promise<Page<CheckRecord>>;
   /**
    * Credentials of one due-index shard (0 ≤ shard < TABLE_LAYOUT.dueShards, see `dueShardOf`) whose
-   * `nextCheckAt` is at or before `dueBefore`, oldest first, across all tenants: only the sweep calls it.
-   * A credential whose `nextCheckAt` is null is in no shard.
+   * `nextCheckAt` is at or before `dueBefore`, oldest first, across all tenants: only the sweep calls it, and
+   * it reads only what a lease needs. A credential whose `nextCheckAt` is null is in no shard.
    */
   listDue(
     shard: number,
     dueBefore: Date,
     options: { limit: number; cursor?: string | null },
-  ): Promise<Page<Credential>>;
+  ): Promise<Page<DueCredential>>;
+}
+
+/**
+ * What the sweep reads of a due credential: who it is, the version to lease it from, and when it was due. Not the
+ * whole item, so that a sweep over many credentials reads a tenth of the bytes (no last report, no fields).
+ */
+export interface DueCredential {
+  tenantId: string;
+  id: string;
+  version: number;
+  nextCheckAt: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { withLocalChangeFeed } from '../../shared/app/local-change-feed.ts';
 import { ChangeFeedConsumer } from '../../shared/service/change-feed.ts';
-import { Sweep, type SweepDeps } from '../../shared/service/revalidation.ts';
 import { RevalidationWorker, type RevalidationWorkerDeps } from '../../shared/service/revalidation-worker.ts';
+import { Sweep, type SweepDeps } from '../../shared/service/sweep.ts';
 import type { EventPublisher } from '../../shared/store/ports.ts';
 
 /**

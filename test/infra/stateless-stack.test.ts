@@ -86,7 +86,14 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'secretsmanager:DescribeSecret on secrets',
   ],
   'recheck-credential': [...READWRITE, 'secretsmanager:GetSecretValue on secrets', ...SECRETS_READ_KEY],
-  sweep: [...READWRITE, 'dynamodb:Query on due-index', 'sqs:SendMessage on queue'],
+  sweep: [
+    ...READ,
+    'dynamodb:UpdateItem on table',
+    'kms:Encrypt on key via dynamodb',
+    'kms:GenerateDataKey on key via dynamodb',
+    'dynamodb:Query on due-index',
+    'sqs:SendMessage on queue',
+  ],
   'revalidation-worker': [
     ...READWRITE,
     'secretsmanager:GetSecretValue on secrets',

@@ -7,6 +7,7 @@ import { DEFAULT_PER_HOST_LIMIT } from '../../shared/net/host-limiter.ts';
 import type { GuardedClient } from '../../shared/net/types.ts';
 import { ServiceConfig } from '../../shared/service/config.ts';
 import { FRESH_MONITOR } from '../../shared/service/status-policy.ts';
+import { SWEEP_DEFAULTS, type SweepResult } from '../../shared/service/sweep.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
 import {
   createDocumentClient,
@@ -30,9 +31,10 @@ const MIN = 60_000;
 
 class ArrayQueue implements RevalidationQueue {
   readonly messages: RevalidationMessage[] = [];
-  sends = 0;
+  /** Messages per send. */
+  readonly sends: number[] = [];
   async send(messages: RevalidationMessage[]): Promise<void> {
-    this.sends += 1;
+    this.sends.push(messages.length);
     this.messages.push(...messages);
   }
 }
@@ -184,12 +186,36 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
   }
 
   it('the first sweep queues exactly the due credentials; nothing flips on a first rejection', async () => {
-    const sweep = await revalidation.sweep();
+    // Leases in flight, to see that the sweep writes them concurrently and within its bound.
+    const lease = repository.lease.bind(repository);
+    let leasing = 0;
+    let maxLeasing = 0;
+    repository.lease = async (...args) => {
+      maxLeasing = Math.max(maxLeasing, ++leasing);
+      try {
+        await lease(...args);
+      } finally {
+        leasing -= 1;
+      }
+    };
+    let sweep: SweepResult;
+    try {
+      sweep = await revalidation.sweep();
+    } finally {
+      repository.lease = lease;
+    }
     expect(sweep.due).toBe(dueAtStart.size);
     expect(sweep.queued).toBe(dueAtStart.size);
     expect(new Set(queue.messages.map((m) => m.credentialId))).toEqual(dueAtStart);
-    // Queued in batches of at most one page each, not one call per credential.
-    expect(queue.sends).toBeLessThanOrEqual(16 * Math.ceil(dueAtStart.size / 16 / 100 + 1));
+    expect(queue.messages).toHaveLength(dueAtStart.size); // none twice
+    expect(maxLeasing).toBeGreaterThan(1);
+    expect(maxLeasing).toBeLessThanOrEqual(SWEEP_DEFAULTS.leaseConcurrency);
+    // Queued in batches of at most ten (one SQS SendMessageBatch each), short only at the end of a page.
+    for (const size of queue.sends) expect(size).toBeGreaterThan(0);
+    for (const size of queue.sends) expect(size).toBeLessThanOrEqual(10);
+    expect(queue.sends.length).toBeLessThanOrEqual(
+      Math.ceil(dueAtStart.size / 10) + 16 * Math.ceil(dueAtStart.size / 16 / 100 + 1),
+    );
 
     const outcomes = await drain();
     expect(outcomes.get('checked')).toBe(dueAtStart.size);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckRecord, Credential } from '../../shared/domain/credential.ts';
 import type { Report } from '../../shared/domain/report.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
-import { type CredentialRepository, dueShardOf } from '../../shared/store/ports.ts';
+import { type CredentialRepository, type DueCredential, dueShardOf } from '../../shared/store/ports.ts';
 
 export interface RepositoryUnderTest {
   repo: CredentialRepository;
@@ -138,6 +138,11 @@ function idsInShard(tenantId: string, shard: number, count: number, prefix: stri
   return ids;
 }
 
+/** What listDue returns of a credential. */
+export function dueOf(c: Credential): DueCredential {
+  return { tenantId: c.tenantId, id: c.id, version: c.version, nextCheckAt: c.nextCheckAt as string };
+}
+
 function at(offsetMinutes: number): string {
   return new Date(Date.UTC(2025, 0, 1) + offsetMinutes * 60_000).toISOString();
 }
@@ -250,6 +255,82 @@ export function describeCredentialRepositoryContract(
       });
     });
 
+    describe('lease', () => {
+      it('moves only the next check and the version; the rest, last report included, stays as it was', async () => {
+        const stored = credential({ nextCheckAt: at(1), description: 'Finance team' });
+        await repo.create(stored);
+        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, nextCheckAt: at(20) });
+      });
+
+      it('moves the credential within the due index: out of an earlier sweep, back when the lease runs out', async () => {
+        const [id, other] = idsInShard('tenant-a', 5, 2, 'lease');
+        if (!id || !other) throw new Error('no ids');
+        const leased = credential({ id, nextCheckAt: at(1) });
+        await repo.create(leased);
+        await repo.create(credential({ id: other, nextCheckAt: at(2) }));
+        await repo.lease('tenant-a', id, 1, new Date(at(15)));
+
+        const due = async (minutes: number) =>
+          (await repo.listDue(5, new Date(at(minutes)), { limit: 10 })).items;
+        expect((await due(10)).map((item) => item.id)).toEqual([other]);
+        // Read back through the index, the leased item is current.
+        expect(await due(20)).toEqual([
+          dueOf(credential({ id: other, nextCheckAt: at(2) })),
+          { tenantId: 'tenant-a', id, version: 2, nextCheckAt: at(15) },
+        ]);
+      });
+
+      it('puts a credential that had no next check into the due index at the lease end', async () => {
+        const [id] = idsInShard('tenant-a', 9, 1, 'unscheduled');
+        if (!id) throw new Error('no id');
+        await repo.create(credential({ id, nextCheckAt: null }));
+        await repo.lease('tenant-a', id, 1, new Date(at(3)));
+        expect((await repo.listDue(9, new Date(at(5)), { limit: 10 })).items.map((item) => item.id)).toEqual([
+          id,
+        ]);
+      });
+
+      it('refuses a stale version with VersionConflictError and a missing credential with NotFoundError', async () => {
+        const stored = credential({ nextCheckAt: at(1) });
+        await repo.create(stored);
+        await repo.replace({ ...stored, version: 2, name: 'Edited' }, 1);
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, name: 'Edited' });
+        await expect(repo.lease('tenant-a', 'nope', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'not_found',
+        });
+        expect(await repo.get('tenant-a', 'nope')).toBeNull();
+      });
+
+      it('makes a write based on the version before the lease fail, and one based on the lease succeed', async () => {
+        const stored = credential({ nextCheckAt: at(1) });
+        await repo.create(stored);
+        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
+        await expect(repo.replace({ ...stored, version: 2, name: 'Stale' }, 1)).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(30)))).rejects.toMatchObject({
+          code: 'version_conflict',
+        });
+        const checked = { ...stored, version: 3, nextCheckAt: at(360), status: 'invalid' as const };
+        await repo.replace(checked, 2);
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual(checked);
+      });
+
+      it('never leases another tenant’s credential with the same id', async () => {
+        const b = credential({ tenantId: 'tenant-b', nextCheckAt: at(1) });
+        await repo.create(b);
+        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+          code: 'not_found',
+        });
+        expect(await repo.get('tenant-b', 'cred-1')).toEqual(b);
+        expect(await repo.get('tenant-a', 'cred-1')).toBeNull();
+      });
+    });
+
     describe('tenant isolation', () => {
       it('never shows, changes or deletes another tenant’s credential with the same id', async () => {
         const a = credential({ tenantId: 'tenant-a', name: 'A', nextCheckAt: at(0) });
@@ -280,12 +361,12 @@ export function describeCredentialRepositoryContract(
         const shardB = dueShardOf('tenant-b', 'cred-1');
         const dueA = await repo.listDue(shardA, new Date(at(1)), { limit: 10 });
         expect(dueA.items.filter((item) => item.id === 'cred-1' && item.tenantId === 'tenant-a')).toEqual([
-          a2,
+          dueOf(a2),
         ]);
         await repo.replace({ ...b, version: 2, nextCheckAt: null }, 1);
         const dueB = await repo.listDue(shardB, new Date(at(1)), { limit: 10 });
         expect(dueB.items.filter((item) => item.tenantId === 'tenant-b')).toEqual([]);
-        expect((await repo.listDue(shardA, new Date(at(1)), { limit: 10 })).items).toContainEqual(a2);
+        expect((await repo.listDue(shardA, new Date(at(1)), { limit: 10 })).items).toContainEqual(dueOf(a2));
 
         await repo.delete('tenant-a', 'cred-1');
         expect(await repo.get('tenant-b', 'cred-1')).toMatchObject({ name: 'B' });
@@ -504,6 +585,7 @@ export function describeCredentialRepositoryContract(
             new Set(expected.map((item) => `${item.tenantId}/${item.id}`)),
           );
           expect(items).toHaveLength(expected.length);
+          expect(items).toEqual(expect.arrayContaining(expected.map(dueOf)));
         }
         expect(expected).toHaveLength(7);
 

@@ -9,7 +9,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../shared/domain/errors.ts';
@@ -27,6 +27,7 @@ import {
   checkRecord,
   credential,
   describeCredentialRepositoryContract,
+  dueOf,
 } from './credential-repository.contract.ts';
 
 describeCredentialRepositoryContract('in memory', async () => ({
@@ -141,6 +142,108 @@ describe('DynamoCredentialRepository item layout', () => {
     expect(error).toBeInstanceOf(StorageError);
     expect(String((error as Error).message)).not.toContain('secret-looking');
   });
+
+  it('reports a malformed item in the due index as a StorageError without its contents', async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        // In the index, but with no version to lease it from.
+        Item: {
+          pk: 'T#tenant-a',
+          sk: 'C#bad',
+          tenantId: 'secret-looking',
+          id: 'bad',
+          dueShard: 'DUE#00',
+          nextCheckAt: '2025-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const error = await repo
+      .listDue(0, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(String((error as Error).message)).not.toContain('secret-looking');
+  });
+});
+
+/** Headers of a request or a response, as SDK middleware sees them. */
+type HttpMessage = { headers: Record<string, string | undefined> };
+
+describe('DynamoCredentialRepository lease and due reads', () => {
+  it('reads and writes only the lease attributes: requests and answers stay small however large the item is', async () => {
+    const tableName = await freshTable();
+    const client = createDynamoClient(dynamo.endpoint);
+    const requests = new Map<string, number[]>();
+    const answers = new Map<string, number[]>();
+    const record = (into: Map<string, number[]>, operation: string, length: string | undefined) =>
+      into.set(operation, [...(into.get(operation) ?? []), Number(length)]);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = String(context.commandName);
+        record(requests, operation, (args.request as HttpMessage).headers['content-length']);
+        const out = await next(args);
+        record(answers, operation, (out.response as HttpMessage).headers['content-length']);
+        return out;
+      },
+      { step: 'finalizeRequest', name: 'messageSizes' },
+    );
+    try {
+      const repo = new DynamoCredentialRepository({ client: DynamoDBDocumentClient.from(client), tableName });
+      const large = credential({ nextCheckAt: '2025-01-01T00:00:00.000Z', description: 'x'.repeat(20_000) });
+      await repo.create(large);
+      await repo.lease('tenant-a', 'cred-1', 1, new Date('2025-01-01T00:15:00.000Z'));
+      const shard = dueShardOf('tenant-a', 'cred-1');
+      const due = await repo.listDue(shard, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 });
+
+      expect(requests.get('PutItemCommand')?.[0]).toBeGreaterThan(20_000);
+      const [lease, ...more] = requests.get('UpdateItemCommand') ?? [];
+      expect(more).toEqual([]);
+      expect(lease).toBeLessThan(1024);
+      expect(due.items).toEqual([
+        { tenantId: 'tenant-a', id: 'cred-1', version: 2, nextCheckAt: '2025-01-01T00:15:00.000Z' },
+      ]);
+      expect(answers.get('QueryCommand')).toHaveLength(1);
+      expect(answers.get('QueryCommand')?.[0]).toBeLessThan(1024);
+      expect(await repo.get('tenant-a', 'cred-1')).toEqual({
+        ...large,
+        version: 2,
+        nextCheckAt: '2025-01-01T00:15:00.000Z',
+      });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('decides a failed lease from the item DynamoDB returns, without another read', async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const client = DynamoDBDocumentClient.from(createDynamoClient('http://127.0.0.1:9'));
+      const repo = new DynamoCredentialRepository({ client, tableName: 'credentials' });
+      mock.on(UpdateCommand).rejects(
+        new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { pk: { S: 'T#tenant-a' }, sk: { S: 'C#cred-1' }, version: { N: '3' } },
+        }),
+      );
+      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+        code: 'version_conflict',
+      });
+      expect(mock.commandCalls(GetCommand)).toHaveLength(0);
+
+      mock
+        .on(UpdateCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+      mock.on(GetCommand).resolves({});
+      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    } finally {
+      mock.restore();
+    }
+  });
 });
 
 describe('DynamoCredentialRepository when DynamoDB fails', () => {
@@ -163,6 +266,7 @@ describe('DynamoCredentialRepository when DynamoDB fails', () => {
       ['get', () => repo.get('tenant-a', 'cred-1')],
       ['list', () => repo.list('tenant-a', { limit: 5, connector: 'odoo' })],
       ['replace', () => repo.replace(item, 1)],
+      ['lease', () => repo.lease('tenant-a', 'cred-1', 1, new Date())],
       ['delete', () => repo.delete('tenant-a', 'cred-1')],
       ['putCheck', () => repo.putCheck(checkRecord(), new Date())],
       ['listChecks', () => repo.listChecks('tenant-a', 'cred-1', { limit: 5 })],
@@ -234,7 +338,7 @@ describe('startLocalDynamo with a path', () => {
         expect(await repo.get('tenant-a', 'cred-1')).toEqual(stored);
         const shard = dueShardOf('tenant-a', 'cred-1');
         expect((await repo.listDue(shard, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 })).items).toEqual(
-          [stored],
+          [dueOf(stored)],
         );
       } finally {
         client.destroy();

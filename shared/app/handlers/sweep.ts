@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Sweep, SweepResult } from '../../service/revalidation.ts';
+import type { Sweep, SweepResult } from '../../service/sweep.ts';
 
 /** The scheduled sweep: queues every due credential. */
 export function makeSweepHandler(sweep: Pick<Sweep, 'sweep'>, o: { logger: Logger; metrics: Metrics }) {
