@@ -26,8 +26,8 @@ import { ChangeFeedConsumer } from '../shared/service/change-feed.ts';
 import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { CredentialReads } from '../shared/service/credential-reads.ts';
 import { reconcileSecrets } from '../shared/service/reconcile-secrets.ts';
-import { Sweep } from '../shared/service/sweep.ts';
 import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
+import { Sweep } from '../shared/service/sweep.ts';
 import {
   createDynamoClient,
   ensureCredentialsTable,
