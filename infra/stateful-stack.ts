@@ -1,5 +1,12 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
@@ -41,6 +48,8 @@ export class StatefulStack extends Stack {
       indexName: TABLE_LAYOUT.dueIndex.name,
       partitionKey: { name: TABLE_LAYOUT.dueIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_LAYOUT.dueIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE_LAYOUT.dueIndex.projectedAttributes],
     });
   }
 }

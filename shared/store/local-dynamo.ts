@@ -114,7 +114,10 @@ export async function ensureCredentialsTable(client: DynamoDBClient, tableName: 
                 { AttributeName: TABLE_LAYOUT.dueIndex.partitionKey, KeyType: 'HASH' },
                 { AttributeName: TABLE_LAYOUT.dueIndex.sortKey, KeyType: 'RANGE' },
               ],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: {
+                ProjectionType: 'INCLUDE',
+                NonKeyAttributes: [...TABLE_LAYOUT.dueIndex.projectedAttributes],
+              },
             },
           ],
         }),
@@ -150,6 +153,10 @@ function assertLayout(table: TableDescription, tableName: string): void {
     keys(table.KeySchema) === `${TABLE_LAYOUT.partitionKey}:HASH,${TABLE_LAYOUT.sortKey}:RANGE` &&
     keys(index?.KeySchema) ===
       `${TABLE_LAYOUT.dueIndex.partitionKey}:HASH,${TABLE_LAYOUT.dueIndex.sortKey}:RANGE` &&
-    index?.Projection?.ProjectionType === 'ALL';
+    // A data dir made before the index projected only what the sweep reads has ALL, which serves as well.
+    (index?.Projection?.ProjectionType === 'ALL' ||
+      TABLE_LAYOUT.dueIndex.projectedAttributes.every((a) =>
+        index?.Projection?.NonKeyAttributes?.includes(a),
+      ));
   if (!ok) throw new Error(`Table ${tableName} exists with a different key layout than TABLE_LAYOUT.`);
 }

@@ -59,7 +59,7 @@ describe('stateful stack', () => {
     });
   });
 
-  it('has the sparse due index the sweep queries instead of scanning', () => {
+  it('has the sparse due index the sweep queries instead of scanning, holding only what the sweep reads', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         {
@@ -68,6 +68,7 @@ describe('stateful stack', () => {
             { AttributeName: TABLE_LAYOUT.dueIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: TABLE_LAYOUT.dueIndex.sortKey, KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id', 'version'] },
         },
       ],
     });

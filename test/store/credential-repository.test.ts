@@ -117,7 +117,7 @@ describe('DynamoCredentialRepository item layout', () => {
     ]);
     expect(table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
       IndexName: TABLE_LAYOUT.dueIndex.name,
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id', 'version'] },
     });
   });
 
