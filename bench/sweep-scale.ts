@@ -62,9 +62,9 @@ export interface SweepScaleResult {
     /** Write units of the base table per lease, as DynamoDB reported them. */
     tableWcu: number;
     /**
-     * The due index projects ALL attributes and a lease moves the item within it (its sort key changes): one
-     * index delete and one index put of the whole item, each billed like a table write of that size. dynalite
-     * reports no index capacity, so this is derived from the item size.
+     * A lease moves the item within the due index (its sort key changes): one index delete and one index put of
+     * its entry (keys and the projected attributes), each billed like a table write of that size. dynalite reports
+     * no index capacity, so this is derived from the entry's size.
      */
     indexWcu: number;
     requestBytes: number;
@@ -142,7 +142,17 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
           Key: { [PK]: { S: String(item[PK]) }, [SK]: { S: String(item[SK]) } },
         }),
       );
-      if (stored.Item) itemBytes[String(item.connector)] = dynaliteDb.itemSize(stored.Item);
+      if (!stored.Item) continue;
+      // An index entry holds the index keys, the table keys and the projected attributes only.
+      const kept = new Set<string>([
+        PK,
+        SK,
+        TABLE_LAYOUT.dueIndex.partitionKey,
+        TABLE_LAYOUT.dueIndex.sortKey,
+        ...TABLE_LAYOUT.dueIndex.projectedAttributes,
+      ]);
+      const entry = Object.fromEntries(Object.entries(stored.Item).filter(([name]) => kept.has(name)));
+      itemBytes[String(item.connector)] = dynaliteDb.itemSize(entry);
     }
     const sizes = Object.values(itemBytes);
     const indexWcu = sizes.reduce((sum, bytes) => sum + 2 * Math.ceil(bytes / 1024), 0) / sizes.length;

@@ -55,6 +55,13 @@ import {
   type UseResources,
 } from './credval-function.ts';
 
+interface ScheduleProps {
+  description: string;
+  expression: string;
+  window: CfnSchedule.FlexibleTimeWindowProperty;
+  maxAgeSeconds: number;
+}
+
 interface FunctionOptions {
   summary: string;
   memorySize?: number;
@@ -311,34 +318,36 @@ export class StatelessStack extends Stack {
         resources: [sweep.function.functionArn, reconcile.function.functionArn],
       }),
     );
+    // A missed run is made up by the next one: no retries that would pile up behind it.
+    const schedule = (id: string, fn: CredvalFunction, props: ScheduleProps) => {
+      const created = new CfnSchedule(this, id, {
+        description: `credval ${config.stage}: ${props.description}`,
+        scheduleExpression: props.expression,
+        flexibleTimeWindow: props.window,
+        state: 'ENABLED',
+        target: {
+          arn: fn.function.functionArn,
+          roleArn: this.sweepScheduleRole.roleArn,
+          input: '{}',
+          retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: props.maxAgeSeconds },
+        },
+      });
+      created.node.addDependency(this.sweepScheduleRole);
+      return created;
+    };
     const minutes = config.sweepRate.toMinutes();
-    this.sweepSchedule = new CfnSchedule(this, 'SweepSchedule', {
-      description: `credval ${config.stage}: start a sweep of due credentials`,
-      scheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: sweep.function.functionArn,
-        roleArn: this.sweepScheduleRole.roleArn,
-        input: '{}',
-        // A missed sweep is made up by the next one: no retries that would pile up behind it.
-        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
-      },
+    this.sweepSchedule = schedule('SweepSchedule', sweep, {
+      description: 'start a sweep of due credentials',
+      expression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+      window: { mode: 'OFF' },
+      maxAgeSeconds: 60,
     });
-    this.sweepSchedule.node.addDependency(this.sweepScheduleRole);
-    this.reconcileSchedule = new CfnSchedule(this, 'ReconcileSchedule', {
-      description: `credval ${config.stage}: schedule the deletion of secrets no credential describes`,
-      scheduleExpression: 'rate(6 hours)',
-      flexibleTimeWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 30 },
-      state: 'ENABLED',
-      target: {
-        arn: reconcile.function.functionArn,
-        roleArn: this.sweepScheduleRole.roleArn,
-        input: '{}',
-        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 3600 },
-      },
+    this.reconcileSchedule = schedule('ReconcileSchedule', reconcile, {
+      description: 'schedule the deletion of secrets no credential describes',
+      expression: 'rate(6 hours)',
+      window: { mode: 'FLEXIBLE', maximumWindowInMinutes: 30 },
+      maxAgeSeconds: 3600,
     });
-    this.reconcileSchedule.node.addDependency(this.sweepScheduleRole);
 
     const triggerTarget = () =>
       new LambdaFunction(trigger.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
