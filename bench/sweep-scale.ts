@@ -57,6 +57,8 @@ export interface SweepScaleResult {
   distinctCredentialsQueued: number;
   /** Size of a due credential item as stored, per vendor (bytes, DynamoDB's sizing). */
   itemBytes: Record<string, number>;
+  /** Size of its entry in the due index (keys and projected attributes), per vendor. */
+  indexEntryBytes: Record<string, number>;
   lease: {
     operation: string;
     /** Write units of the base table per lease, as DynamoDB reported them. */
@@ -135,6 +137,7 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
     // One stored item per vendor (the plan cycles through the three), read back as DynamoDB holds it; the vendors
     // have a third of the credentials each, so the index units per lease are the plain average over the three.
     const itemBytes: Record<string, number> = {};
+    const indexEntryBytes: Record<string, number> = {};
     for (const item of items.slice(0, 3)) {
       const stored = await seeder.send(
         new GetItemCommand({
@@ -152,9 +155,10 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
         ...TABLE_LAYOUT.dueIndex.projectedAttributes,
       ]);
       const entry = Object.fromEntries(Object.entries(stored.Item).filter(([name]) => kept.has(name)));
-      itemBytes[String(item.connector)] = dynaliteDb.itemSize(entry);
+      itemBytes[String(item.connector)] = dynaliteDb.itemSize(stored.Item);
+      indexEntryBytes[String(item.connector)] = dynaliteDb.itemSize(entry);
     }
-    const sizes = Object.values(itemBytes);
+    const sizes = Object.values(indexEntryBytes);
     const indexWcu = sizes.reduce((sum, bytes) => sum + 2 * Math.ceil(bytes / 1024), 0) / sizes.length;
 
     const revalidation = new Sweep({
@@ -199,6 +203,7 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
       messagesQueued: sqs.received.length,
       distinctCredentialsQueued: distinct,
       itemBytes,
+      indexEntryBytes,
       lease: {
         operation,
         tableWcu: round(tableWcu, 2),
@@ -229,6 +234,7 @@ export function printSweepScale(r: SweepScaleResult): string {
           `${r.sqsCalls} (${r.messagesQueued} messages, ${r.distinctCredentialsQueued} distinct credentials)`,
         ],
         ['credential item (with its last report)', `${describeCalls(r.itemBytes)} bytes`],
+        ['its due index entry', `${describeCalls(r.indexEntryBytes)} bytes`],
         [
           `write units per lease (${r.lease.operation})`,
           `${r.lease.tableWcu} table + ${r.lease.indexWcu} due index = ${round(r.lease.tableWcu + r.lease.indexWcu)}`,
