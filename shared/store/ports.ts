@@ -18,6 +18,22 @@ export interface SecretTags {
   connector: string;
 }
 
+/** One version of a secret with its id (the request token that wrote it). */
+export interface SecretVersion {
+  id: string;
+  value: SecretValue;
+}
+
+/**
+ * What moving a secret to another store copies (`credval secrets migrate`): the current version and, once it was
+ * rotated, the previous one, each with its id, so the credential item's `secretVersion` names the same version in
+ * the new store.
+ */
+export interface SecretVersions {
+  current: SecretVersion;
+  previous: SecretVersion | null;
+}
+
 /** A stored secret as reconciliation sees it: never its value. */
 export interface SecretSummary {
   name: string;
@@ -40,6 +56,8 @@ export interface SecretStore {
   ): Promise<void>;
   /** The current value; throws SecretNotFoundError when there is none. */
   getCurrent(name: string): Promise<SecretValue>;
+  /** The current and the previous version with their ids (moving between stores); SecretNotFoundError as above. */
+  getVersions(name: string): Promise<SecretVersions>;
   /**
    * Writes a new current value; the value it replaces stays as the previous version. Returns the version id
    * (the request token). Idempotent for the same token and value; the same token with another value is a

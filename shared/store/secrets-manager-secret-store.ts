@@ -13,8 +13,15 @@ import {
 import type { Page } from '../domain/credential.ts';
 import { ConflictError, SecretNotFoundError, StorageError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
-import { AWSCURRENT, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
-import type { SecretStore, SecretSummary, SecretTags, SecretValue } from './ports.ts';
+import { AWSCURRENT, AWSPREVIOUS, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
+import type {
+  SecretStore,
+  SecretSummary,
+  SecretTags,
+  SecretValue,
+  SecretVersion,
+  SecretVersions,
+} from './ports.ts';
 
 const StoredValue = z.record(z.string(), z.string());
 
@@ -99,9 +106,25 @@ export class SecretsManagerSecretStore implements SecretStore {
   }
 
   async getCurrent(name: string): Promise<SecretValue> {
+    return (await this.getVersion(name, AWSCURRENT)).value;
+  }
+
+  async getVersions(name: string): Promise<SecretVersions> {
+    const current = await this.getVersion(name, AWSCURRENT);
+    // A secret that was never rotated has no AWSPREVIOUS: Secrets Manager answers ResourceNotFoundException.
+    const previous = await this.getVersion(name, AWSPREVIOUS).catch((error: unknown) => {
+      if (error instanceof SecretNotFoundError) return null;
+      throw error;
+    });
+    if (!current.id || previous?.id === '') throw new StorageError('Secrets Manager named no version id.');
+    return { current, previous };
+  }
+
+  /** The version that holds `stage`, with its id. */
+  private async getVersion(name: string, stage: string): Promise<SecretVersion> {
     const output = await this.call(
       'GetSecretValue',
-      () => this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: AWSCURRENT })),
+      () => this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: stage })),
       markedForDeletion,
     );
     // No cause: JSON.parse's message quotes the text it could not parse, which is the secret.
@@ -115,7 +138,8 @@ export class SecretsManagerSecretStore implements SecretStore {
     }
     const result = StoredValue.safeParse(parsed);
     if (!result.success) throw unreadable();
-    return result.data;
+    // Secrets Manager always names the version; only getVersions needs it.
+    return { id: output.VersionId ?? '', value: result.data };
   }
 
   async putCurrent(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
