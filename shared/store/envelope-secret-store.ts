@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../domain/credential.ts';
 import { InvalidCursorError, SecretUnreadableError, StorageError } from '../domain/errors.ts';
+import { SECRET_CONTEXT_KEY } from '../domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import * as z from '../domain/zod.ts';
 import { DataKeyRefusedError, type DataKeyService, type EncryptionContext } from './data-keys.ts';
@@ -21,12 +22,9 @@ import {
 } from './memory-secret-store.ts';
 import type { Clock, SecretSummary, SecretTags, SecretValue } from './ports.ts';
 
-const { partitionKey: PK, sortKey: SK, timeToLiveAttribute: TTL } = TABLE_LAYOUT;
 const SORT_PREFIX = 'S#';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** The encryption context key (KMS) that binds a data key to one secret; IAM conditions name it. */
-export const SECRET_CONTEXT_KEY = 'credval:secret';
 
 /** One version as stored: its value encrypted under its own data key, and that key encrypted by KMS. */
 export interface SealedVersion {
@@ -37,33 +35,43 @@ export interface SealedVersion {
   tag: Uint8Array;
 }
 
-const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array);
-const SecretItem = z.object({
-  name: z.string(),
-  tags: z.object({ tenantId: z.string(), credentialId: z.string(), connector: z.string() }),
-  versions: z.array(
-    z.object({
-      id: z.string(),
-      stages: z.array(z.string()),
-      createdAt: z.string(),
-      key: Bytes,
-      iv: Bytes,
-      ciphertext: Bytes,
-      tag: Bytes,
-    }),
-  ),
-  retiredVersionIds: z.optional(z.array(z.string())),
-  deletion: z.optional(z.object({ scheduledAt: z.string(), recoverUntil: z.string() })),
-  revision: z.int(),
-});
-const ListedItem = z.object({
-  [SK]: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-  deletion: z.optional(z.object({ recoverUntil: z.string() })),
-});
-const Cursor = z.strictObject({ shard: z.int(), after: z.nullable(z.string()) });
-const PlainValue = z.record(z.string(), z.string());
+// Built on first use, not at import: module-level zod calls would stay in the bundles of a deployment that uses
+// the other store (the stack's bundling drops this module only when nothing of it runs at import).
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+function buildSchemas() {
+  const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array);
+  const SecretItem = z.object({
+    name: z.string(),
+    tags: z.object({ tenantId: z.string(), credentialId: z.string(), connector: z.string() }),
+    versions: z.array(
+      z.object({
+        id: z.string(),
+        stages: z.array(z.string()),
+        createdAt: z.string(),
+        key: Bytes,
+        iv: Bytes,
+        ciphertext: Bytes,
+        tag: Bytes,
+      }),
+    ),
+    retiredVersionIds: z.optional(z.array(z.string())),
+    deletion: z.optional(z.object({ scheduledAt: z.string(), recoverUntil: z.string() })),
+    revision: z.int(),
+  });
+  const ListedItem = z.object({
+    [TABLE_LAYOUT.sortKey]: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    deletion: z.optional(z.object({ recoverUntil: z.string() })),
+  });
+  const Cursor = z.strictObject({ shard: z.int(), after: z.nullable(z.string()) });
+  const PlainValue = z.record(z.string(), z.string());
+  return { SecretItem, ListedItem, Cursor, PlainValue };
+}
+const schema = () => {
+  schemas ??= buildSchemas();
+  return schemas;
+};
 
 /** The shard of a secret's name: FNV-1a, stable across processes and adapters. */
 export function secretShardOf(name: string): number {
@@ -81,8 +89,14 @@ function shardKey(shard: number): string {
 }
 
 /** The table key of a secret's item. */
-export function secretItemKey(name: string): { [PK]: string; [SK]: string } {
-  return { [PK]: shardKey(secretShardOf(name)), [SK]: `${SORT_PREFIX}${name}` };
+export function secretItemKey(name: string): {
+  [TABLE_LAYOUT.partitionKey]: string;
+  [TABLE_LAYOUT.sortKey]: string;
+} {
+  return {
+    [TABLE_LAYOUT.partitionKey]: shardKey(secretShardOf(name)),
+    [TABLE_LAYOUT.sortKey]: `${SORT_PREFIX}${name}`,
+  };
 }
 
 /** The encryption context of every data key of `name` (KMS binds the data key to it). */
@@ -113,7 +127,7 @@ function storageError(error: unknown): StorageError {
  *
  * The staging semantics are StagedSecretStore's (Secrets Manager's). Every write is conditional on the revision it
  * read, so two Lambda containers changing one secret at once are serialised as one process's writes would be.
- * A deletion keeps the item, marked, with the table's TTL attribute set to the end of its recovery window.
+ * A deletion keeps the item, marked, with the table's TABLE_LAYOUT.timeToLiveAttribute attribute set to the end of its recovery window.
  */
 export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
   private readonly client: DynamoDBDocumentClient;
@@ -168,9 +182,9 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
           UpdateExpression: 'SET #deletion = :deletion, #ttl = :ttl ADD #revision :one',
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#deletion)',
           ExpressionAttributeNames: {
-            '#pk': PK,
+            '#pk': TABLE_LAYOUT.partitionKey,
             '#deletion': 'deletion',
-            '#ttl': TTL,
+            '#ttl': TABLE_LAYOUT.timeToLiveAttribute,
             '#revision': 'revision',
           },
           ExpressionAttributeValues: {
@@ -206,8 +220,8 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
             KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
             ProjectionExpression: '#sk, #name, #createdAt, #deletion',
             ExpressionAttributeNames: {
-              '#pk': PK,
-              '#sk': SK,
+              '#pk': TABLE_LAYOUT.partitionKey,
+              '#sk': TABLE_LAYOUT.sortKey,
               '#name': 'name',
               '#createdAt': 'createdAt',
               '#deletion': 'deletion',
@@ -215,15 +229,22 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
             ExpressionAttributeValues: { ':pk': shardKey(shard), ':prefix': `${SORT_PREFIX}${prefix}` },
             ConsistentRead: true,
             Limit: options.limit - items.length,
-            ...(after ? { ExclusiveStartKey: { [PK]: shardKey(shard), [SK]: after } } : {}),
+            ...(after
+              ? {
+                  ExclusiveStartKey: {
+                    [TABLE_LAYOUT.partitionKey]: shardKey(shard),
+                    [TABLE_LAYOUT.sortKey]: after,
+                  },
+                }
+              : {}),
           }),
         ),
       );
       for (const raw of output.Items ?? []) {
-        const item = ListedItem.safeParse(raw);
+        const item = schema().ListedItem.safeParse(raw);
         if (!item.success) throw new StorageError('A stored secret item is malformed.');
-        after = item.data[SK];
-        // Past its recovery window: gone, whether or not the TTL has removed the item yet.
+        after = item.data[TABLE_LAYOUT.sortKey];
+        // Past its recovery window: gone, whether or not the TABLE_LAYOUT.timeToLiveAttribute has removed the item yet.
         if (item.data.deletion && Date.parse(item.data.deletion.recoverUntil) <= now) continue;
         items.push({
           name: item.data.name,
@@ -259,7 +280,7 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
       ),
     );
     if (!output.Item) return null;
-    const parsed = SecretItem.safeParse(output.Item);
+    const parsed = schema().SecretItem.safeParse(output.Item);
     if (!parsed.success || parsed.data.name !== name) {
       throw new StorageError('A stored secret item is malformed.');
     }
@@ -297,7 +318,7 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
       ...(secret.deletion
         ? {
             deletion: secret.deletion,
-            [TTL]: Math.ceil(Date.parse(secret.deletion.recoverUntil) / 1000),
+            [TABLE_LAYOUT.timeToLiveAttribute]: Math.ceil(Date.parse(secret.deletion.recoverUntil) / 1000),
           }
         : {}),
       revision: (secret.revision ?? 0) + 1,
@@ -308,7 +329,10 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
           TableName: this.tableName,
           Item: item,
           ...(secret.revision === undefined
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+            ? {
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE_LAYOUT.partitionKey },
+              }
             : {
                 ConditionExpression: '#revision = :revision',
                 ExpressionAttributeNames: { '#revision': 'revision' },
@@ -363,7 +387,7 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
       dataKey.fill(0);
     }
     try {
-      return PlainValue.parse(JSON.parse(plaintext));
+      return schema().PlainValue.parse(JSON.parse(plaintext));
     } catch {
       // Authenticated, so written by this store: no cause, as JSON.parse would quote the plaintext.
       throw new SecretUnreadableError();
@@ -380,13 +404,13 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
   }
 }
 
-function encodeCursor(cursor: z.infer<typeof Cursor>): string {
+function encodeCursor(cursor: { shard: number; after: string | null }): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): z.infer<typeof Cursor> {
+function decodeCursor(cursor: string): { shard: number; after: string | null } {
   try {
-    const parsed = Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const parsed = schema().Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (parsed.shard < 0 || parsed.shard >= TABLE_LAYOUT.secretShards) throw new Error('shard');
     return parsed;
   } catch {

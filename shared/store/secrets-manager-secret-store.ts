@@ -23,7 +23,8 @@ import type {
   SecretVersions,
 } from './ports.ts';
 
-const StoredValue = z.record(z.string(), z.string());
+/** Built on first use, not at import, so that a bundle which never uses this store drops all of it. */
+const storedValue = () => z.record(z.string(), z.string());
 
 /** Tag keys put on every secret (README "Security model"). */
 export const SECRET_TAG_KEYS = {
@@ -60,7 +61,7 @@ function translate(operation: string, error: unknown, special: ErrorMap = {}): E
 }
 
 /** Marks an error that means "nothing to do" inside `call`. */
-const NOTHING_TO_UNDO = new Error('nothing to undo');
+class NothingToUndo extends Error {}
 
 /** A secret marked for deletion cannot be read or changed: Secrets Manager answers InvalidRequestException. */
 const markedForDeletion: ErrorMap = { InvalidRequestException: missing };
@@ -136,7 +137,7 @@ export class SecretsManagerSecretStore implements SecretStore {
     } catch {
       throw unreadable();
     }
-    const result = StoredValue.safeParse(parsed);
+    const result = storedValue().safeParse(parsed);
     if (!result.success) throw unreadable();
     // Secrets Manager always names the version; only getVersions needs it.
     return { id: output.VersionId ?? '', value: result.data };
@@ -175,10 +176,10 @@ export class SecretsManagerSecretStore implements SecretStore {
       {
         ...markedForDeletion,
         // `from` no longer holds AWSCURRENT: someone moved the label since, so there is nothing of ours to undo.
-        InvalidParameterException: () => NOTHING_TO_UNDO,
+        InvalidParameterException: () => new NothingToUndo(),
       },
     ).catch((error: unknown) => {
-      if (error !== NOTHING_TO_UNDO) throw error;
+      if (!(error instanceof NothingToUndo)) throw error;
     });
   }
 
