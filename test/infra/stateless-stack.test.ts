@@ -273,7 +273,6 @@ function grantReader(built: { stateful: StatefulStack; stateless: StatelessStack
 describe('stateless stack', () => {
   let stateful: StatefulStack;
   let stateless: StatelessStack;
-  let config: CredvalConfig;
   let template: Template;
   let resources: Record<string, { Type: string; Properties: Json; DependsOn?: string[] }>;
   let reader: ReturnType<typeof grantReader>;
@@ -294,7 +293,6 @@ describe('stateless stack', () => {
     const built = buildApp(newApp(), OVERRIDES);
     stateful = built.stateful;
     stateless = built.stateless;
-    config = built.config;
     reader = grantReader(built);
     template = reader.template;
     resources = reader.resources;
