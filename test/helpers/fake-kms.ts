@@ -18,7 +18,7 @@ export const FAKE_KMS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12a
  * under the same key and context (InvalidCiphertextException otherwise), as KMS does. It records every plaintext
  * data key it handed out, so tests can prove none is stored.
  */
-export function fakeKms(keyId = FAKE_KMS_KEY) {
+export function fakeKms(keyId = FAKE_KMS_KEY, onCall?: (operation: 'GenerateDataKey' | 'Decrypt') => void) {
   const client = new KMSClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'never-used' },
@@ -31,6 +31,7 @@ export function fakeKms(keyId = FAKE_KMS_KEY) {
     Buffer.from(JSON.stringify(Object.entries(context ?? {}).sort(([a], [b]) => a.localeCompare(b))));
 
   mock.on(GenerateDataKeyCommand).callsFake((input) => {
+    onCall?.('GenerateDataKey');
     if (input.KeyId !== keyId) {
       throw new IncorrectKeyException({ message: 'not this key', $metadata: {} });
     }
@@ -48,6 +49,7 @@ export function fakeKms(keyId = FAKE_KMS_KEY) {
     };
   });
   mock.on(DecryptCommand).callsFake((input) => {
+    onCall?.('Decrypt');
     const blob = Buffer.from(input.CiphertextBlob ?? new Uint8Array());
     const refused = () => new InvalidCiphertextException({ message: 'invalid ciphertext', $metadata: {} });
     if (input.KeyId !== undefined && input.KeyId !== keyId) {
