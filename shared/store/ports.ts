@@ -43,7 +43,8 @@ export interface SecretSummary {
 }
 
 /**
- * Where secrets live: the only module that knows (Secrets Manager on AWS, an encrypted file locally).
+ * Where secrets live: the only module that knows (Secrets Manager, or the KMS envelope store in the table, on AWS;
+ * an encrypted file or the envelope store under a local key file locally).
  * Versions follow Secrets Manager's staging labels: the value in use is AWSCURRENT, and a rotation keeps the
  * value it replaces as AWSPREVIOUS. A value is checked before it is written, so nothing is ever staged.
  */
