@@ -305,7 +305,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const server = await startLocalServer(env);
   const lines = [
     `credval is serving ${server.url}`,
-    `  data:    ${server.dataDir}${env.STORAGE === 'aws' ? ' (storage: AWS)' : ''}`,
+    `  data:    ${server.dataDir}${env.STORAGE === 'aws' ? ' (storage: AWS)' : ''}${env.SECRET_STORE === 'envelope' ? ' (secrets: envelope store)' : ''}`,
   ];
   if (server.generatedToken) {
     lines.push(

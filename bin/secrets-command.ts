@@ -5,6 +5,7 @@ import { serviceConfigOf } from '../shared/app/service-config.ts';
 import { openStorage, type SecretStoreKind } from '../shared/app/storage.ts';
 import { type MigrateResult, type MoveOutcome, migrateSecrets } from '../shared/service/migrate-secrets.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { quietLocalDiagnostics } from './local-logging.ts';
 import { startProgress, type TerminalStream } from './progress.ts';
 
 export interface MigrateOptions {
@@ -48,6 +49,7 @@ export async function migrateCommand(
   options: MigrateOptions,
   io: { stdout: NodeJS.WritableStream; stderr: TerminalStream },
 ): Promise<boolean> {
+  quietLocalDiagnostics(env);
   const from: SecretStoreKind = options.to === 'envelope' ? 'secretsmanager' : 'envelope';
   const where = env.STORAGE === 'aws' ? 'aws' : 'local';
   const dataDir = resolve(env.DATA_DIR);
