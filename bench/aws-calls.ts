@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { meteredChecker } from '../shared/app/checker.ts';
 import { parseEnvironment } from '../shared/app/environment.ts';
@@ -21,16 +22,19 @@ import { createGuardedClient } from '../shared/net/guarded-client.ts';
 import { ChangeFeedConsumer } from '../shared/service/change-feed.ts';
 import { CredentialCommands } from '../shared/service/credential-commands.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
+import { EnvelopeSecretStore, secretItemKey } from '../shared/store/envelope-secret-store.ts';
 import { EventBridgePublisher } from '../shared/store/eventbridge-publisher.ts';
+import { KmsDataKeys } from '../shared/store/kms-data-keys.ts';
 import { createDynamoClient } from '../shared/store/local-dynamo.ts';
 import { SecretsManagerSecretStore } from '../shared/store/secrets-manager-secret-store.ts';
 import { SqsRevalidationQueue } from '../shared/store/sqs-queue.ts';
+import { FAKE_KMS_KEY } from '../test/helpers/fake-kms.ts';
 import { revalidationOf } from '../test/helpers/revalidation.ts';
 import { startDolibarrSimulator } from '../test/simulators/dolibarr.ts';
 import { DOLIBARR_KEYS, dolibarrRecordedConfig } from '../test/simulators/fixtures.ts';
 import { CallCounter, countDynamoCalls, describeCalls } from './lib/aws-counter.ts';
 import { documentClientOf, startDynaliteChild } from './lib/dynamo.ts';
-import { fakeEventBridge, fakeSecretsManager, fakeSqs } from './lib/fake-aws.ts';
+import { fakeEventBridge, fakeKmsCounted, fakeSecretsManager, fakeSqs } from './lib/fake-aws.ts';
 import { table, yesNo } from './lib/stats.ts';
 
 const TABLE = 'credval-bench-calls';
@@ -51,7 +55,14 @@ export interface OperationCalls {
 }
 
 export interface AwsCallsResult {
+  /** SECRET_STORE of the run. */
+  secretStore: 'secretsmanager' | 'envelope';
   operations: OperationCalls[];
+  /**
+   * The envelope store only: the secret item's size as DynamoDB counts it (attribute names and values), with one
+   * version and with two (after a rotation), and what each version adds.
+   */
+  footprint?: { oneVersion: number; twoVersions: number; perVersion: number; dataKeyBlob: number };
   /** What one sweep cost, for `due` credentials. */
   sweep: { due: number; calls: Record<string, number>; total: number };
 }
@@ -129,7 +140,36 @@ const byService = (calls: Record<string, number>) => {
   return out;
 };
 
-export async function benchAwsCalls(): Promise<AwsCallsResult> {
+/**
+ * An item's size as DynamoDB counts it for storage and capacity: each attribute name's UTF-8 length plus its
+ * value (strings and binaries by length, numbers about a byte per two digits plus one, 3 bytes for each list or
+ * map plus 1 per element), as the DynamoDB developer guide's "item sizes" describes it.
+ */
+export function dynamoItemSize(item: Record<string, unknown>): number {
+  const valueSize = (value: unknown): number => {
+    if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+    if (value instanceof Uint8Array) return value.length;
+    if (typeof value === 'number')
+      return Math.ceil(String(Math.abs(value)).replace(/[.-]/g, '').length / 2) + 1;
+    if (typeof value === 'boolean' || value === null) return 1;
+    if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
+    if (typeof value === 'object') {
+      return (
+        3 +
+        Object.entries(value as Record<string, unknown>).reduce(
+          (n, [k, v]) => n + 1 + Buffer.byteLength(k, 'utf8') + valueSize(v),
+          0,
+        )
+      );
+    }
+    return 0;
+  };
+  return Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k, 'utf8') + valueSize(v), 0);
+}
+
+export async function benchAwsCalls(
+  secretStore: 'secretsmanager' | 'envelope' = 'secretsmanager',
+): Promise<AwsCallsResult> {
   // Metrics would print EMF to stdout on every request; Powertools reads this when a Metrics is made.
   const metricsDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -144,10 +184,17 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
     const sqs = fakeSqs(counter);
     const storage = {
       repository: new DynamoCredentialRepository({ client: documentClientOf(lowLevel), tableName: TABLE }),
-      secrets: new SecretsManagerSecretStore({
-        client: fakeSecretsManager(counter),
-        kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000',
-      }),
+      secrets:
+        secretStore === 'envelope'
+          ? new EnvelopeSecretStore({
+              client: documentClientOf(lowLevel),
+              tableName: TABLE,
+              keys: new KmsDataKeys({ client: fakeKmsCounted(counter).client, keyId: FAKE_KMS_KEY }),
+            })
+          : new SecretsManagerSecretStore({
+              client: fakeSecretsManager(counter),
+              kmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000',
+            }),
       idempotency: createIdempotency(lowLevel, TABLE),
       queue: new SqsRevalidationQueue({
         client: sqs.client,
@@ -261,6 +308,13 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
     const newKey = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
     const admin = dolibarrRecordedConfig().users.find((u) => u.apiKey === DOLIBARR_KEYS.admin);
     dolibarr.setApiKey(admin?.login ?? 'admin', newKey);
+    const secretItem = async () =>
+      (
+        await documentClientOf(createDynamoClient(dynamo.endpoint)).send(
+          new GetCommand({ TableName: TABLE, Key: secretItemKey(`credval/${TENANT}/${created.id}`) }),
+        )
+      ).Item;
+    const before = secretStore === 'envelope' ? await secretItem() : undefined;
     expectStatus(
       await measure('rotation (PATCH /credentials/{id} with a new secret)', ROTATION_GOAL, () =>
         update(
@@ -277,6 +331,16 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
       'rotation',
     );
     dolibarr.setApiKey(admin?.login ?? 'admin', DOLIBARR_KEYS.admin);
+    const after = secretStore === 'envelope' ? await secretItem() : undefined;
+    const footprint =
+      before && after
+        ? {
+            oneVersion: dynamoItemSize(before),
+            twoVersions: dynamoItemSize(after),
+            perVersion: dynamoItemSize(after) - dynamoItemSize(before),
+            dataKeyBlob: ((before.versions as Array<{ key: Uint8Array }>)[0]?.key ?? new Uint8Array()).length,
+          }
+        : undefined;
 
     // Scheduled re-check: a sweep once both credentials are due, then the worker on one queued message.
     const later = { now: () => new Date(Date.now() + 7 * 3_600_000) };
@@ -305,7 +369,12 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
       ),
     );
     if ((deleted as HttpResult).statusCode !== 204) throw new Error('delete did not answer 204');
-    return { operations, sweep: { due: swept.due, calls: sweepCalls, total: sweepTotal } };
+    return {
+      secretStore,
+      operations,
+      sweep: { due: swept.due, calls: sweepCalls, total: sweepTotal },
+      ...(footprint ? { footprint } : {}),
+    };
   } finally {
     await client.close();
     await dolibarr.close();
@@ -318,13 +387,14 @@ export async function benchAwsCalls(): Promise<AwsCallsResult> {
 
 export function printAwsCalls(r: AwsCallsResult): string {
   return [
-    'AWS calls per operation (counted at the adapters; goals: create <= 3, with Idempotency-Key <= 4, re-check <= 3, rotation <= 4)',
+    `AWS calls per operation, SECRET_STORE=${r.secretStore} (counted at the adapters; goals: create <= 3, with Idempotency-Key <= 4, re-check <= 3, rotation <= 4)`,
     table(
-      ['operation', 'DynamoDB', 'Secrets Manager', 'EventBridge', 'total', 'goal'],
+      ['operation', 'DynamoDB', 'Secrets Manager', 'KMS', 'EventBridge', 'total', 'goal'],
       r.operations.map((o) => [
         o.operation,
         o.byService.DynamoDB ?? 0,
         o.byService.SecretsManager ?? 0,
+        o.byService.KMS ?? 0,
         o.byService.EventBridge ?? 0,
         o.total,
         o.goal === null ? '-' : `<= ${o.goal}: ${yesNo(o.goalMet === true)}`,
@@ -332,5 +402,10 @@ export function printAwsCalls(r: AwsCallsResult): string {
     ),
     ...r.operations.map((o) => `  ${o.operation}: ${describeCalls(o.calls)}`),
     `one sweep (${r.sweep.due} due credentials): ${r.sweep.total} calls (${describeCalls(r.sweep.calls)})`,
+    ...(r.footprint
+      ? [
+          `secret item (DynamoDB item size): ${r.footprint.oneVersion} bytes with one version, ${r.footprint.twoVersions} with two: ${r.footprint.perVersion} bytes per version, of which ${r.footprint.dataKeyBlob} the encrypted data key (the test double's; KMS's own blob is larger)`,
+        ]
+      : []),
   ].join('\n');
 }

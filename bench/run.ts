@@ -1,7 +1,7 @@
 // Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
-//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, throughput, startup, roundtrips
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, calls-envelope, throughput, startup, roundtrips
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -120,7 +120,7 @@ const PARTS = [
   part({
     key: 'calls',
     title: '4. AWS calls per operation',
-    run: benchAwsCalls,
+    run: () => benchAwsCalls(),
     print: printAwsCalls,
     goals: (r) =>
       r.operations
@@ -130,6 +130,13 @@ const PARTS = [
           met: o.goalMet === true,
           value: String(o.total),
         })),
+  }),
+  part({
+    key: 'calls-envelope',
+    title: "4b. AWS calls per operation with SECRET_STORE=envelope (figures; the goals are part 4's)",
+    run: () => benchAwsCalls('envelope'),
+    print: printAwsCalls,
+    goals: () => [],
   }),
   part({
     key: 'throughput',

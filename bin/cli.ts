@@ -60,17 +60,42 @@ Options:
   -h, --help  show this help
 `;
 
+const SECRETS_USAGE = `Usage: credval secrets migrate --to envelope|secretsmanager [--dry-run] [--keep-source] [--json]
+
+Moves the deployment's secrets (those under SECRET_PREFIX) from the other store into the one --to names, one at
+a time: copies each (its current and previous version, under their own ids), reads it back, and only then
+schedules the source copy for deletion, restorable for SECRET_RECOVERY_DAYS. Interrupted, it resumes when run
+again: what moved is not written twice. Configured like the server (STORAGE, DATA_DIR, TABLE_NAME, SECRET_PREFIX,
+KMS_KEY_ID, ...); with local storage, stop the server first. See README "Moving between stores".
+
+Options:
+  --to STORE     envelope, or secretsmanager (with STORAGE=local: the encrypted file store standing in for it)
+  --dry-run      list what would move; change nothing
+  --keep-source  copy and verify, but leave the source copies live (the first pass of a switch on AWS)
+  --json         print the result as JSON
+  -h, --help     show this help
+
+Exit codes: 0 every credential's secret is in STORE and reads back, 1 some did not move (run it again),
+64 bad usage, 70 internal error.
+`;
+
 const USAGE = `Usage: credval <command> [options]
 
 Commands:
   check <connector>  check a credential (its fields as JSON on stdin) with the vendor
   connectors         list the connectors and their fields
   serve              serve the HTTP API and the console locally
+  secrets migrate    move the secrets to another store (Secrets Manager, envelope)
 
 Run \`credval <command> --help\` for a command's options.
 `;
 
-const HELP = { check: CHECK_USAGE, connectors: CONNECTORS_USAGE, serve: SERVE_USAGE } as const;
+const HELP = {
+  check: CHECK_USAGE,
+  connectors: CONNECTORS_USAGE,
+  serve: SERVE_USAGE,
+  secrets: SECRETS_USAGE,
+} as const;
 type Command = keyof typeof HELP;
 
 /**
@@ -124,6 +149,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await connectorsCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'secrets':
+        return await secretsCommand(rest, io);
       case 'help':
       case '--help':
       case '-h': {
@@ -149,6 +176,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (argv[0] === 'serve') {
       // Start-up takes no secret input, so its failure can be shown (a locked data dir, a port in use).
       io.stderr.write(`credval: the server could not start: ${(error as Error)?.message ?? String(error)}\n`);
+      return EXIT.internal;
+    }
+    if (argv[0] === 'secrets') {
+      // Its errors are the stores' and the data dir's (a locked data dir, no KMS_KEY_ID); they carry no value.
+      io.stderr.write(
+        `credval: the secrets could not be moved: ${(error as Error)?.message ?? String(error)}\n`,
+      );
       return EXIT.internal;
     }
     // Never print the error itself: it could carry input. The message is enough to report a bug.
@@ -271,7 +305,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const server = await startLocalServer(env);
   const lines = [
     `credval is serving ${server.url}`,
-    `  data:    ${server.dataDir}${env.STORAGE === 'aws' ? ' (storage: AWS)' : ''}`,
+    `  data:    ${server.dataDir}${env.STORAGE === 'aws' ? ' (storage: AWS)' : ''}${env.SECRET_STORE === 'envelope' ? ' (secrets: envelope store)' : ''}`,
   ];
   if (server.generatedToken) {
     lines.push(
@@ -292,6 +326,41 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   });
   await server.close();
   return EXIT.valid;
+}
+
+async function secretsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('secrets', args, {
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'keep-source': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  if (positionals.length !== 1 || positionals[0] !== 'migrate') {
+    throw new UsageError('the secrets command has one subcommand: migrate', 'secrets');
+  }
+  const to = values.to as string | undefined;
+  if (to !== 'envelope' && to !== 'secretsmanager') {
+    throw new UsageError('--to must be envelope or secretsmanager', 'secrets');
+  }
+  const { parseEnvironment } = await import('../shared/app/environment.ts');
+  let env: Environment;
+  try {
+    env = parseEnvironment(io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { migrateCommand } = await import('./secrets-command.ts');
+  const ok = await migrateCommand(
+    env,
+    {
+      to,
+      dryRun: Boolean(values['dry-run']),
+      keepSource: Boolean(values['keep-source']),
+      json: Boolean(values.json),
+    },
+    io,
+  );
+  return ok ? EXIT.valid : EXIT.invalid;
 }
 
 /** Parses `--require RESOURCE[:read,write]`; without an access list, read is required. */

@@ -3,20 +3,15 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { awsClientConfig } from '../shared/app/aws-client-config.ts';
 import { meteredChecker } from '../shared/app/checker.ts';
 import type { Environment } from '../shared/app/environment.ts';
-import { createIdempotency } from '../shared/app/idempotency.ts';
 import { withLocalChangeFeed } from '../shared/app/local-change-feed.ts';
 import { startLocalRevalidation } from '../shared/app/local-revalidation.ts';
 import { createObservability, handledErrorLogger } from '../shared/app/observability.ts';
-import { createSecretStore } from '../shared/app/secrets.ts';
 import { serviceConfigOf } from '../shared/app/service-config.ts';
-import { createRepository } from '../shared/app/table.ts';
+import { openStorage } from '../shared/app/storage.ts';
 import { HANDLER_FACTORIES } from '../shared/http/handlers/index.ts';
-import type { IdempotencyParts } from '../shared/http/idempotency.ts';
 import { HttpError, type HttpResult, problemFor } from '../shared/http/problem.ts';
 import type { HttpEvent } from '../shared/http/route.ts';
 import { ROUTES } from '../shared/http/routes.ts';
@@ -28,15 +23,8 @@ import { CredentialReads } from '../shared/service/credential-reads.ts';
 import { reconcileSecrets } from '../shared/service/reconcile-secrets.ts';
 import { RevalidationWorker } from '../shared/service/revalidation-worker.ts';
 import { Sweep } from '../shared/service/sweep.ts';
-import {
-  createDynamoClient,
-  ensureCredentialsTable,
-  startLocalDynamo,
-} from '../shared/store/local-dynamo.ts';
 import { LocalEventLog } from '../shared/store/local-event-log.ts';
-import { LocalFileSecretStore } from '../shared/store/local-file-secret-store.ts';
 import { MemoryRevalidationQueue } from '../shared/store/memory-queue.ts';
-import type { CredentialRepository, SecretStore } from '../shared/store/ports.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { defaultAccessLog, logAccess, quietLocalDiagnostics } from './local-logging.ts';
 
@@ -208,44 +196,9 @@ function sendResult(res: ServerResponse, result: HttpResult): void {
   res.end(result.body);
 }
 
-/** Where the local server keeps credentials. */
-interface Storage {
-  repository: CredentialRepository;
-  secrets: SecretStore;
-  idempotency: IdempotencyParts;
-  close(): Promise<void>;
-}
-
 function headerValue(headers: HttpResult['headers'], name: string): string | null {
   const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name);
   return typeof found?.[1] === 'string' ? found[1] : null;
-}
-
-/** Local storage: dynalite on disk and the encrypted secret file store, both under the data dir. */
-async function localStorage(env: Environment, dataDir: string): Promise<Storage> {
-  const dynamo = await startLocalDynamo({ path: join(dataDir, 'dynamodb') });
-  const client = createDynamoClient(dynamo.endpoint);
-  await ensureCredentialsTable(client, env.TABLE_NAME);
-  return {
-    repository: createRepository(client, env.TABLE_NAME),
-    secrets: new LocalFileSecretStore({ dir: join(dataDir, 'secrets') }),
-    idempotency: createIdempotency(client, env.TABLE_NAME),
-    close: async () => {
-      client.destroy();
-      await dynamo.close();
-    },
-  };
-}
-
-/** STORAGE=aws: the same server on DynamoDB and Secrets Manager, with the SDK's default credentials. */
-function awsStorage(env: Environment): Storage {
-  const client = new DynamoDBClient(awsClientConfig(env));
-  return {
-    repository: createRepository(client, env.TABLE_NAME),
-    secrets: createSecretStore(env),
-    idempotency: createIdempotency(client, env.TABLE_NAME),
-    close: async () => client.destroy(),
-  };
 }
 
 /** How a local server is started; everything is optional. */
@@ -307,7 +260,7 @@ async function serveDataDir(
     if (created) generatedToken = token;
   }
 
-  const storage = env.STORAGE === 'aws' ? awsStorage(env) : await localStorage(env, dataDir);
+  const storage = await openStorage(env, dataDir);
   const client = createGuardedClient({
     egressAllow: env.EGRESS_ALLOW,
     timeoutMs: env.CHECK_TIMEOUT,

@@ -37,6 +37,11 @@ export interface CredvalConfig {
   throttle: { rateLimit: number; burstLimit: number };
   /** Optional SNS topic ARN the alarms notify. */
   alarmTopicArn?: string;
+  /**
+   * Where secrets live (SECRET_STORE): `secretsmanager` (one secret per credential) or `envelope` (encrypted under
+   * data keys of the stack's KMS key, kept in the table). README "Moving between stores" says how to switch.
+   */
+  secretStore: 'secretsmanager' | 'envelope';
 }
 
 /** The context keys `buildApp` reads (README "Deploy"). */
@@ -56,6 +61,7 @@ export const CONTEXT_KEYS = [
   'throttleRate',
   'throttleBurst',
   'alarmTopicArn',
+  'secretStore',
 ] as const;
 
 /** Fails synthesis with a message naming the key. */
@@ -153,8 +159,14 @@ export function configFromContext(node: Node): CredvalConfig {
     bad('alarmTopicArn', 'an SNS topic ARN');
   }
 
+  const secretStore = String(get('secretStore') ?? 'secretsmanager');
+  if (secretStore !== 'secretsmanager' && secretStore !== 'envelope') {
+    bad('secretStore', 'secretsmanager or envelope');
+  }
+
   return {
     stage,
+    secretStore,
     jwtIssuer,
     jwtAudience,
     tenantClaim,

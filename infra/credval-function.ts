@@ -15,6 +15,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SecretUse, Uses } from '../shared/app/uses.ts';
 import { EVENT_SOURCE } from '../shared/domain/event-names.ts';
+import { SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 
 /** The repository root (for entries, the lock file and asset paths). */
@@ -52,6 +53,17 @@ export const BUNDLING = {
   forceDockerBundling: false,
 } as const satisfies BundlingOptions;
 
+/** Where secrets live (SECRET_STORE): infra/config.ts `secretStore`. */
+export type SecretStoreKind = 'secretsmanager' | 'envelope';
+
+/**
+ * BUNDLING for a deployment's secret store: `process.env.SECRET_STORE` becomes a constant, so esbuild drops the
+ * store the deployment does not use (shared/app/secrets.ts), and with it its AWS client.
+ */
+export function bundlingFor(secretStore: SecretStoreKind) {
+  return { ...BUNDLING, define: { 'process.env.SECRET_STORE': JSON.stringify(secretStore) } };
+}
+
 let esbuildChecked = false;
 
 /**
@@ -84,6 +96,8 @@ export interface CredvalFunctionProps {
   timeout?: Duration;
   /** Folders (relative to the repository root) copied next to the bundle, e.g. static files. */
   copyDirs?: string[];
+  /** The deployment's secret store, fixed in the bundle (`bundlingFor`). */
+  secretStore: SecretStoreKind;
 }
 
 export type TableAccess = 'read' | 'readwrite' | 'lease';
@@ -115,6 +129,34 @@ export const SECRET_ACTIONS: Record<SecretUse, SecretAction[]> = {
   list: ['ListSecrets'],
 };
 
+/** A use of secrets in the envelope store: item actions on the secret items, and KMS actions on data keys. */
+export interface EnvelopeSecretActions {
+  items: string[];
+  keys: Array<'kms:GenerateDataKey' | 'kms:Decrypt'>;
+}
+
+/**
+ * The calls behind each use of secrets with SECRET_STORE=envelope, as the adapter
+ * (shared/store/envelope-secret-store.ts) makes them: item actions only on the secret items' partitions, and the
+ * data key actions only for data keys of secrets under the prefix. Writers generate data keys, readers decrypt them.
+ */
+export const ENVELOPE_SECRET_ACTIONS: Record<SecretUse, EnvelopeSecretActions> = {
+  // GetItem: a create whose name exists reads it; DeleteItem: compensation when the item cannot be written.
+  create: {
+    items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    keys: ['kms:GenerateDataKey'],
+  },
+  read: { items: ['dynamodb:GetItem'], keys: ['kms:Decrypt'] },
+  // Read, add the version, write conditionally on the revision read; a revert moves the label the same way.
+  rotate: { items: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: ['kms:GenerateDataKey'] },
+  // One conditional UpdateItem; GetItem and PutItem when it is not live, DeleteItem once its window has passed.
+  delete: {
+    items: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    keys: [],
+  },
+  list: { items: ['dynamodb:Query'], keys: [] },
+};
+
 /** The resources a function's uses may name. */
 export interface UseResources {
   table: ITable;
@@ -143,10 +185,11 @@ export type SecretAction =
   | 'PutSecretValue'
   | 'UpdateSecretVersionStage';
 
-/** Where credval's secrets live: a name prefix and the key that encrypts them. */
+/** Where credval's secrets live: a name prefix, the key that encrypts them, and the store. */
 export interface SecretScope {
   prefix: string;
   key: IKey;
+  store: SecretStoreKind;
 }
 
 /**
@@ -203,7 +246,7 @@ export class CredvalFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: { ...props.config, NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
-        ...BUNDLING,
+        ...bundlingFor(props.secretStore),
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
         ...(copyDirs.length > 0
@@ -281,7 +324,9 @@ export class CredvalFunction extends Construct {
         'The due index, idempotency records and deletes are table uses: add `table` to the uses.',
       );
     }
-    if (uses.secrets?.length) {
+    if (uses.secrets?.length && resources.secrets.store === 'envelope') {
+      this.bindEnvelopeSecrets(resources.secrets, resources.table, uses.secrets);
+    } else if (uses.secrets?.length) {
       this.bindSecrets(
         resources.secrets,
         uses.secrets.flatMap((use) => SECRET_ACTIONS[use]),
@@ -409,6 +454,43 @@ export class CredvalFunction extends Construct {
           "so the names are not known at deploy time; the wildcard is limited to credval's own prefix.",
       });
     }
+    return this;
+  }
+
+  /**
+   * Secrets in the envelope store (SECRET_STORE=envelope): the item actions of `uses` on the table, only on the
+   * secret items' partitions (`dynamodb:LeadingKeys`), and GenerateDataKey (writers) or Decrypt (readers) on the
+   * key, only for data keys whose encryption context names a secret under the prefix and nothing else. Sets
+   * SECRET_STORE, TABLE_NAME (the secrets' table), KMS_KEY_ID and SECRET_PREFIX.
+   */
+  bindEnvelopeSecrets(secrets: SecretScope, table: ITable, uses: readonly SecretUse[]): this {
+    const items = [...new Set(uses.flatMap((use) => ENVELOPE_SECRET_ACTIONS[use].items))];
+    const keys = [...new Set(uses.flatMap((use) => ENVELOPE_SECRET_ACTIONS[use].keys))];
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: items,
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TABLE_LAYOUT.secretPartitionPrefix}*`] },
+        },
+      }),
+    );
+    if (keys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: keys,
+          resources: [secrets.key.keyArn],
+          conditions: {
+            StringLike: { [`kms:EncryptionContext:${SECRET_CONTEXT_KEY}`]: `${secrets.prefix}/*` },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [SECRET_CONTEXT_KEY] },
+          },
+        }),
+      );
+    }
+    this.setEnvironment('SECRET_STORE', 'envelope');
+    this.setEnvironment('TABLE_NAME', table.tableName);
+    this.setEnvironment('KMS_KEY_ID', secrets.key.keyArn);
+    this.setEnvironment('SECRET_PREFIX', secrets.prefix);
     return this;
   }
 

@@ -25,7 +25,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -45,6 +45,7 @@ import {
   SECRET_LABEL_UPDATED,
   SECRETS_MANAGER_SOURCE,
 } from '../shared/domain/event-names.ts';
+import { SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import type { CredvalConfig } from './config.ts';
@@ -137,6 +138,7 @@ export class StatelessStack extends Stack {
         description: `credval ${config.stage}: ${spec.summary}`,
         config: functionConfig,
         logRetention: config.logRetention,
+        secretStore: config.secretStore,
         ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
         ...(spec.timeout ? { timeout: spec.timeout } : {}),
         ...(spec.copyDirs ? { copyDirs: spec.copyDirs } : {}),
@@ -166,7 +168,7 @@ export class StatelessStack extends Stack {
 
     const resources: UseResources = {
       table: props.table,
-      secrets: { prefix: config.secretPrefix, key: props.key },
+      secrets: { prefix: config.secretPrefix, key: props.key, store: config.secretStore },
       bus: this.bus,
       queue: this.queue,
     };
@@ -301,6 +303,20 @@ export class StatelessStack extends Stack {
           '(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html); every ' +
           'other action of this policy names its resource.',
       });
+    }
+
+    if (config.secretStore === 'envelope') {
+      // The stream's images carry the envelope items (ciphertext and encrypted data keys), and the event source's
+      // grant lets this role decrypt with the key directly: refuse it every data key of a secret, so reading the
+      // stream never amounts to reading secrets.
+      changeFeed.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          effect: Effect.DENY,
+          actions: ['kms:Decrypt'],
+          resources: [props.key.keyArn],
+          conditions: { Null: { [`kms:EncryptionContext:${SECRET_CONTEXT_KEY}`]: 'false' } },
+        }),
+      );
     }
 
     const reconcile = background('reconcile', { timeout: Duration.minutes(10) });

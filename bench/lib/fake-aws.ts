@@ -15,6 +15,7 @@ import {
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RevalidationMessage } from '../../shared/domain/events.ts';
+import { FAKE_KMS_KEY, fakeKms } from '../../test/helpers/fake-kms.ts';
 import type { CallCounter } from './aws-counter.ts';
 import { sleep } from './aws-latency.ts';
 
@@ -164,4 +165,12 @@ export function fakeSqs(
       };
     });
   return { client, received };
+}
+
+/**
+ * KMS GenerateDataKey and Decrypt for the envelope store, really encrypting (test/helpers/fake-kms.ts), each call
+ * counted.
+ */
+export function fakeKmsCounted(counter: CallCounter) {
+  return fakeKms(FAKE_KMS_KEY, (operation) => counter.add('KMS', operation));
 }

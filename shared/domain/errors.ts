@@ -35,6 +35,19 @@ export class SecretNotFoundError extends ServiceError {
   }
 }
 
+/**
+ * A stored secret that does not decrypt as what it claims to be: altered, or copied from another credential (its
+ * encryption is bound to its own name and version). It fails closed; retrying cannot help, an operator must
+ * restore or replace the secret.
+ */
+export class SecretUnreadableError extends ServiceError {
+  constructor(
+    message = 'The stored secret of this credential failed its integrity check and cannot be used; nothing was changed. An operator must restore or replace it.',
+  ) {
+    super('secret_unreadable', message);
+  }
+}
+
 /** A storage call failed (network, throttling, permissions): retryable, never the caller's fault. */
 export class StorageError extends ServiceError {
   constructor(message: string, options?: { cause?: unknown }) {

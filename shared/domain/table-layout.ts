@@ -26,4 +26,11 @@ export const TABLE_LAYOUT = {
   credentialSortKeyPrefix: 'C#',
   /** Shards of the due index, so a million credentials make no hot partition; the sweep queries each. */
   dueShards: 16,
+  /**
+   * The envelope secret store's items (SECRET_STORE=envelope): partition `SECRET#NN` (a shard of the secret's name,
+   * so the store can list every secret without a Scan), sort key `S#<name>`. IAM scopes its grants to these
+   * partitions (`dynamodb:LeadingKeys`), so a function that may touch secrets cannot touch credentials that way.
+   */
+  secretPartitionPrefix: 'SECRET#',
+  secretShards: 16,
 } as const;

@@ -111,6 +111,8 @@ const PROBLEM_CODES = {
   check_inconclusive:
     'Nobody could tell whether the credential works (network, vendor 429 or 5xx); nothing changed. Retry, or send `allowUnverified`.',
   storage_unavailable: 'The credential store did not answer; nothing changed. Retry.',
+  secret_unreadable:
+    'The stored secret failed its integrity check (altered, or copied from another credential); nothing changed. Retrying does not help: an operator must restore or replace it.',
 } as const;
 type ProblemCode = keyof typeof PROBLEM_CODES;
 
@@ -688,7 +690,7 @@ const THROTTLED = named('Throttled', {
 /** Anything else: a fault in credval, or API Gateway's own. */
 const UNEXPECTED = named('Unexpected', {
   description:
-    '`internal_error` (500): a fault in credval; quote the correlation id. On AWS, API Gateway answers its own faults (e.g. 503, 504) with `{ "message" }`.',
+    '`internal_error` (500): a fault in credval; quote the correlation id. `secret_unreadable` (500): the stored secret failed its integrity check; an operator must restore or replace it. On AWS, API Gateway answers its own faults (e.g. 503, 504) with `{ "message" }`.',
   headers: { 'X-Correlation-Id': headerRef('CorrelationIdUnlessGateway') },
   content: {
     'application/problem+json': { schema: schemaRef('Problem') },

@@ -32,6 +32,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   destination_not_allowed: 422,
   check_inconclusive: 503,
   storage_unavailable: 503,
+  // Fails closed: the stored secret was altered or copied from another credential. Not retryable.
+  secret_unreadable: 500,
 };
 
 const TITLES: Record<number, string> = {

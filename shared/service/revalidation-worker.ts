@@ -1,6 +1,11 @@
 import { CheckInputError, prepareCheck } from '../connectors/check.ts';
 import type { Credential } from '../domain/credential.ts';
-import { NotFoundError, SecretNotFoundError, VersionConflictError } from '../domain/errors.ts';
+import {
+  NotFoundError,
+  SecretNotFoundError,
+  SecretUnreadableError,
+  VersionConflictError,
+} from '../domain/errors.ts';
 import type { RevalidationMessage } from '../domain/events.ts';
 import type { Clock, CredentialRepository, SecretStore } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
@@ -61,6 +66,11 @@ export class RevalidationWorker {
     } catch (error) {
       if (error instanceof SecretNotFoundError) {
         this.deps.onHandledError?.('a stored credential has no secret', error);
+        return 'unusable';
+      }
+      // Altered, or copied from another credential: retrying cannot help, and nothing may be checked with it.
+      if (error instanceof SecretUnreadableError) {
+        this.deps.onHandledError?.('a stored secret failed its integrity check', error);
         return 'unusable';
       }
       throw error;

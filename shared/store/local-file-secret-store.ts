@@ -1,15 +1,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from '../domain/zod.ts';
+import { loadKeyFile } from './local-key-file.ts';
 import { StagedSecretStore, type StoredSecret } from './memory-secret-store.ts';
 import type { Clock, SecretValue } from './ports.ts';
 
 const KEY_FILE = 'secret.key';
-const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const POSIX = process.platform !== 'win32';
 
 /** A local secret store that cannot be used as it is: a bad key file, or a secret file altered or corrupt. */
 export class LocalSecretStoreError extends Error {
@@ -217,56 +216,7 @@ export class LocalFileSecretStore extends StagedSecretStore<Sealed> {
     return this.keyLoad;
   }
 
-  private async loadKey(): Promise<Buffer> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    if (POSIX) await chmod(this.dir, 0o700);
-    try {
-      return await this.readKey();
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
-    // Created under a temporary name and linked into place: two stores starting at once agree on one key,
-    // and nobody reads a half-written key file.
-    const temp = join(this.dir, `.${randomUUID()}.key.tmp`);
-    try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(randomBytes(KEY_BYTES));
-        if (POSIX) await handle.chmod(0o600);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
-        await link(temp, this.keyPath);
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw error;
-      }
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
-    return this.readKey();
-  }
-
-  private async readKey(): Promise<Buffer> {
-    const info = await stat(this.keyPath);
-    if (!info.isFile()) {
-      throw new LocalSecretStoreError(`The secret key ${this.keyPath} is not a file.`);
-    }
-    if (POSIX && (info.mode & 0o077) !== 0) {
-      const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-      throw new LocalSecretStoreError(
-        `The secret key ${this.keyPath} has mode ${mode}; it must be readable by its owner only ` +
-          `(chmod 600 ${this.keyPath}).`,
-      );
-    }
-    const key = await readFile(this.keyPath);
-    if (key.length !== KEY_BYTES) {
-      throw new LocalSecretStoreError(
-        `The secret key ${this.keyPath} holds ${key.length} bytes, not ${KEY_BYTES}: it is not a credval key ` +
-          `file (move it away to have a new one created, which makes the stored secrets unreadable).`,
-      );
-    }
-    return key;
+  private loadKey(): Promise<Buffer> {
+    return loadKeyFile(this.dir, KEY_FILE, (message) => new LocalSecretStoreError(message));
   }
 }

@@ -1,6 +1,6 @@
 import type { Page } from '../domain/credential.ts';
 import { ConflictError, SecretNotFoundError } from '../domain/errors.ts';
-import type { Clock, SecretStore, SecretSummary, SecretTags, SecretValue } from './ports.ts';
+import type { Clock, SecretStore, SecretSummary, SecretTags, SecretValue, SecretVersions } from './ports.ts';
 
 /** Staging labels, as Secrets Manager names them. */
 export const AWSCURRENT = 'AWSCURRENT';
@@ -42,7 +42,27 @@ export interface StoredSecret<P> {
    */
   retiredVersionIds?: string[];
   deletion?: { scheduledAt: string; recoverUntil: string };
+  /**
+   * What an adapter whose storage is shared between processes needs to write conditionally (optimistic
+   * concurrency): set by its `load`, checked and advanced by its `save`. The others leave it out.
+   */
+  revision?: number;
 }
+
+/**
+ * Thrown by an adapter's `save` or `remove` when the stored secret changed since it was loaded (another process
+ * wrote it): the operation is run again from its load, so it decides on what is stored now, exactly as if the two
+ * had been serialised. Never leaves the store.
+ */
+export class StaleSecretError extends Error {
+  constructor() {
+    super('The stored secret changed since it was read.');
+    this.name = 'StaleSecretError';
+  }
+}
+
+/** How often an operation that lost an optimistic race is run again before it gives up with a ConflictError. */
+const STALE_ATTEMPTS = 5;
 
 /** Secrets Manager keeps about 100 versions of a secret. */
 const RETIRED_IDS_KEPT = 100;
@@ -81,11 +101,13 @@ function notFound(): SecretNotFoundError {
 }
 
 /**
- * The Secrets Manager staging semantics, shared by the in-memory and the local-file adapters so they cannot
- * drift apart: request tokens are version ids (a retry with the same token and value is a no-op, with another
- * value a ConflictError); a new current value labels the old current AWSPREVIOUS; versions left without a label
- * are pruned; a secret scheduled for deletion reads as missing until restored, and is gone once its recovery
- * window has passed. Operations on one name are serialised within the process (read, change, write).
+ * The Secrets Manager staging semantics, shared by the in-memory, the local-file and the envelope adapters so they
+ * cannot drift apart: request tokens are version ids (a retry with the same token and value is a no-op, with
+ * another value a ConflictError); a new current value labels the old current AWSPREVIOUS; versions left without a
+ * label are pruned; a secret scheduled for deletion reads as missing until restored, and is gone once its recovery
+ * window has passed. Operations on one name are serialised within the process (read, change, write); across
+ * processes an adapter writes conditionally and throws StaleSecretError when it lost, and the operation is run
+ * again on what is stored now.
  */
 export abstract class StagedSecretStore<P> implements SecretStore {
   private readonly scope: string;
@@ -104,8 +126,9 @@ export abstract class StagedSecretStore<P> implements SecretStore {
   protected abstract names(): Promise<string[]>;
   protected abstract save(secret: StoredSecret<P>): Promise<void>;
   protected abstract remove(name: string): Promise<void>;
-  protected abstract seal(name: string, value: SecretValue): Promise<P>;
-  protected abstract open(name: string, payload: P): Promise<SecretValue>;
+  /** Encrypts (or copies) one version's value; `versionId` is the version it will be stored as. */
+  protected abstract seal(name: string, value: SecretValue, versionId: string): Promise<P>;
+  protected abstract open(name: string, payload: P, versionId: string): Promise<SecretValue>;
 
   async create(
     name: string,
@@ -120,7 +143,7 @@ export abstract class StagedSecretStore<P> implements SecretStore {
           throw new ConflictError('A secret with this name is scheduled for deletion.');
         }
         const version = existing.versions.find((v) => v.id === options.requestToken);
-        if (version && sameValue(await this.open(name, version.payload), value)) return;
+        if (version && sameValue(await this.open(name, version.payload, version.id), value)) return;
         throw new ConflictError('A secret with this name already exists.');
       }
       await this.save({
@@ -136,7 +159,22 @@ export abstract class StagedSecretStore<P> implements SecretStore {
       const secret = await this.loadLive(name);
       const current = secret.versions.find((v) => v.stages.includes(AWSCURRENT));
       if (!current) throw notFound();
-      return this.open(name, current.payload);
+      return this.open(name, current.payload, current.id);
+    });
+  }
+
+  async getVersions(name: string): Promise<SecretVersions> {
+    return this.locked(name, async () => {
+      const secret = await this.loadLive(name);
+      const current = secret.versions.find((v) => v.stages.includes(AWSCURRENT));
+      if (!current) throw notFound();
+      const previous = secret.versions.find((v) => v.stages.includes(AWSPREVIOUS));
+      return {
+        current: { id: current.id, value: await this.open(name, current.payload, current.id) },
+        previous: previous
+          ? { id: previous.id, value: await this.open(name, previous.payload, previous.id) }
+          : null,
+      };
     });
   }
 
@@ -146,7 +184,7 @@ export abstract class StagedSecretStore<P> implements SecretStore {
       const secret = await this.loadLive(name);
       const existing = secret.versions.find((v) => v.id === options.requestToken);
       if (existing) {
-        if (sameValue(await this.open(name, existing.payload), value)) return existing.id;
+        if (sameValue(await this.open(name, existing.payload, existing.id), value)) return existing.id;
         throw new ConflictError('This request token was already used for a different secret value.');
       }
       if (secret.retiredVersionIds?.includes(options.requestToken)) {
@@ -220,12 +258,12 @@ export abstract class StagedSecretStore<P> implements SecretStore {
     return { items: summaries, nextCursor: names.length > options.limit && last ? last : null };
   }
 
-  private async version(name: string, id: string, stage: string, value: SecretValue) {
+  protected async version(name: string, id: string, stage: string, value: SecretValue) {
     return {
       id,
       stages: [stage],
       createdAt: this.clock.now().toISOString(),
-      payload: await this.seal(name, value),
+      payload: await this.seal(name, value, id),
     } satisfies StoredVersion<P>;
   }
 
@@ -256,9 +294,22 @@ export abstract class StagedSecretStore<P> implements SecretStore {
     await this.save(secret);
   }
 
-  private locked<T>(name: string, run: () => Promise<T>): Promise<T> {
+  /** Runs `run` after every earlier operation on `name` in this process, again while it loses a race to another. */
+  protected locked<T>(name: string, run: () => Promise<T>): Promise<T> {
     const key = `${this.scope}\u0000${name}`;
-    const result = (locks.get(key) ?? Promise.resolve()).then(run);
+    const attempt = async (): Promise<T> => {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await run();
+        } catch (error) {
+          if (!(error instanceof StaleSecretError)) throw error;
+          if (tries >= STALE_ATTEMPTS) {
+            throw new ConflictError('The secret is being changed by someone else at the same time; retry.');
+          }
+        }
+      }
+    };
+    const result = (locks.get(key) ?? Promise.resolve()).then(attempt);
     const settled = result.then(
       () => undefined,
       () => undefined,

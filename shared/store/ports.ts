@@ -18,6 +18,22 @@ export interface SecretTags {
   connector: string;
 }
 
+/** One version of a secret with its id (the request token that wrote it). */
+export interface SecretVersion {
+  id: string;
+  value: SecretValue;
+}
+
+/**
+ * What moving a secret to another store copies (`credval secrets migrate`): the current version and, once it was
+ * rotated, the previous one, each with its id, so the credential item's `secretVersion` names the same version in
+ * the new store.
+ */
+export interface SecretVersions {
+  current: SecretVersion;
+  previous: SecretVersion | null;
+}
+
 /** A stored secret as reconciliation sees it: never its value. */
 export interface SecretSummary {
   name: string;
@@ -27,7 +43,8 @@ export interface SecretSummary {
 }
 
 /**
- * Where secrets live: the only module that knows (Secrets Manager on AWS, an encrypted file locally).
+ * Where secrets live: the only module that knows (Secrets Manager, or the KMS envelope store in the table, on AWS;
+ * an encrypted file or the envelope store under a local key file locally).
  * Versions follow Secrets Manager's staging labels: the value in use is AWSCURRENT, and a rotation keeps the
  * value it replaces as AWSPREVIOUS. A value is checked before it is written, so nothing is ever staged.
  */
@@ -40,6 +57,8 @@ export interface SecretStore {
   ): Promise<void>;
   /** The current value; throws SecretNotFoundError when there is none. */
   getCurrent(name: string): Promise<SecretValue>;
+  /** The current and the previous version with their ids (moving between stores); SecretNotFoundError as above. */
+  getVersions(name: string): Promise<SecretVersions>;
   /**
    * Writes a new current value; the value it replaces stays as the previous version. Returns the version id
    * (the request token). Idempotent for the same token and value; the same token with another value is a

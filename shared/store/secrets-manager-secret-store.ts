@@ -13,10 +13,18 @@ import {
 import type { Page } from '../domain/credential.ts';
 import { ConflictError, SecretNotFoundError, StorageError } from '../domain/errors.ts';
 import * as z from '../domain/zod.ts';
-import { AWSCURRENT, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
-import type { SecretStore, SecretSummary, SecretTags, SecretValue } from './ports.ts';
+import { AWSCURRENT, AWSPREVIOUS, checkRecoveryWindow, checkRequestToken } from './memory-secret-store.ts';
+import type {
+  SecretStore,
+  SecretSummary,
+  SecretTags,
+  SecretValue,
+  SecretVersion,
+  SecretVersions,
+} from './ports.ts';
 
-const StoredValue = z.record(z.string(), z.string());
+/** Built on first use, not at import, so that a bundle which never uses this store drops all of it. */
+const storedValue = () => z.record(z.string(), z.string());
 
 /** Tag keys put on every secret (README "Security model"). */
 export const SECRET_TAG_KEYS = {
@@ -53,7 +61,7 @@ function translate(operation: string, error: unknown, special: ErrorMap = {}): E
 }
 
 /** Marks an error that means "nothing to do" inside `call`. */
-const NOTHING_TO_UNDO = new Error('nothing to undo');
+class NothingToUndo extends Error {}
 
 /** A secret marked for deletion cannot be read or changed: Secrets Manager answers InvalidRequestException. */
 const markedForDeletion: ErrorMap = { InvalidRequestException: missing };
@@ -99,9 +107,25 @@ export class SecretsManagerSecretStore implements SecretStore {
   }
 
   async getCurrent(name: string): Promise<SecretValue> {
+    return (await this.getVersion(name, AWSCURRENT)).value;
+  }
+
+  async getVersions(name: string): Promise<SecretVersions> {
+    const current = await this.getVersion(name, AWSCURRENT);
+    // A secret that was never rotated has no AWSPREVIOUS: Secrets Manager answers ResourceNotFoundException.
+    const previous = await this.getVersion(name, AWSPREVIOUS).catch((error: unknown) => {
+      if (error instanceof SecretNotFoundError) return null;
+      throw error;
+    });
+    if (!current.id || previous?.id === '') throw new StorageError('Secrets Manager named no version id.');
+    return { current, previous };
+  }
+
+  /** The version that holds `stage`, with its id. */
+  private async getVersion(name: string, stage: string): Promise<SecretVersion> {
     const output = await this.call(
       'GetSecretValue',
-      () => this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: AWSCURRENT })),
+      () => this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: stage })),
       markedForDeletion,
     );
     // No cause: JSON.parse's message quotes the text it could not parse, which is the secret.
@@ -113,9 +137,10 @@ export class SecretsManagerSecretStore implements SecretStore {
     } catch {
       throw unreadable();
     }
-    const result = StoredValue.safeParse(parsed);
+    const result = storedValue().safeParse(parsed);
     if (!result.success) throw unreadable();
-    return result.data;
+    // Secrets Manager always names the version; only getVersions needs it.
+    return { id: output.VersionId ?? '', value: result.data };
   }
 
   async putCurrent(name: string, value: SecretValue, options: { requestToken: string }): Promise<string> {
@@ -151,10 +176,10 @@ export class SecretsManagerSecretStore implements SecretStore {
       {
         ...markedForDeletion,
         // `from` no longer holds AWSCURRENT: someone moved the label since, so there is nothing of ours to undo.
-        InvalidParameterException: () => NOTHING_TO_UNDO,
+        InvalidParameterException: () => new NothingToUndo(),
       },
     ).catch((error: unknown) => {
-      if (error !== NOTHING_TO_UNDO) throw error;
+      if (!(error instanceof NothingToUndo)) throw error;
     });
   }
 

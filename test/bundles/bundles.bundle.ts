@@ -8,13 +8,20 @@
 // scenario avoids them, and the proxy proves it (every AWS call is recorded by its X-Amz-Target). The processes
 // may reach loopback only (loopback-only.mjs). Bundle sizes go to test/artifacts/bundle-sizes.json.
 import { spawn } from 'node:child_process';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { build } from 'esbuild';
@@ -27,6 +34,7 @@ import type { Credential } from '../../shared/domain/credential.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
+import { secretItemKey } from '../../shared/store/envelope-secret-store.ts';
 import {
   createDocumentClient,
   createDynamoClient,
@@ -41,11 +49,55 @@ import { bundleBudget } from './budgets.ts';
 const HERE = import.meta.dirname;
 const TABLE = 'credval-bundles';
 const EMPTY_TABLE = 'credval-bundles-empty';
+/** The envelope runs' own table, so that the default runs see only what they seeded. */
+const ENVELOPE_TABLE = 'credval-bundles-envelope';
 const TENANT = 'tenant-a';
 const SEEDED_ID = 'seeded-credential-1';
 const MISSING_ID = 'no-such-credential';
 const API_KEY = 'bundle-test-dolibarr-key';
 const DYNAMO = 'DynamoDB_20120810.';
+
+/** The key-encryption key of the KMS stand-in (per test run). */
+const STAND_IN_KEK = randomBytes(32);
+
+/**
+ * KMS GenerateDataKey and Decrypt as the envelope store calls them, really encrypting: a data key is wrapped with
+ * AES-256-GCM under STAND_IN_KEK, the key id and the encryption context as authenticated data, so Decrypt under
+ * another context is refused with KMS's own error (InvalidCiphertextException).
+ */
+function kmsStandIn(
+  target: string,
+  input: { KeyId?: string; EncryptionContext?: Record<string, string>; CiphertextBlob?: string },
+): { status: number; body: unknown } {
+  const aad = Buffer.from(
+    JSON.stringify([input.KeyId ?? '', Object.entries(input.EncryptionContext ?? {}).sort()]),
+  );
+  if (target === 'TrentService.GenerateDataKey') {
+    const plaintext = randomBytes(32);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', STAND_IN_KEK, iv);
+    cipher.setAAD(aad);
+    const wrapped = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return {
+      status: 200,
+      body: {
+        KeyId: input.KeyId,
+        Plaintext: plaintext.toString('base64'),
+        CiphertextBlob: wrapped.toString('base64'),
+      },
+    };
+  }
+  try {
+    const blob = Buffer.from(input.CiphertextBlob ?? '', 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', STAND_IN_KEK, blob.subarray(0, 12));
+    decipher.setAAD(aad);
+    decipher.setAuthTag(blob.subarray(blob.length - 16));
+    const plaintext = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+    return { status: 200, body: { KeyId: input.KeyId, Plaintext: plaintext.toString('base64') } };
+  } catch {
+    return { status: 400, body: { __type: 'InvalidCiphertextException', message: 'invalid ciphertext' } };
+  }
+}
 
 /** One recorded AWS API call: its X-Amz-Target (e.g. DynamoDB_20120810.GetItem), or method and path. */
 type AwsCalls = string[];
@@ -67,6 +119,12 @@ async function startAwsProxy(dynamoEndpoint: string) {
       if (target === 'secretsmanager.ListSecrets') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ SecretList: state.secretList }));
+        return;
+      }
+      if (target === 'TrentService.GenerateDataKey' || target === 'TrentService.Decrypt') {
+        const answer = kmsStandIn(target, JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(answer.body));
         return;
       }
       if (!target.startsWith(DYNAMO)) {
@@ -368,7 +426,7 @@ describe('Lambda bundles', () => {
       check: (result, calls) => {
         expect(result).toMatchObject({ statusCode: 200 });
         expect(json(result as HttpAnswer)).toEqual({ items: [], nextCursor: null });
-        // The item and its history are read at once.
+        // The item and its history are read at once, in either order.
         expect([...calls].sort()).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}Query`]);
       },
     },
@@ -480,8 +538,18 @@ describe('Lambda bundles', () => {
     },
   };
 
+  /** A synthesized deployment whose bundles the tests run: the default one, or the envelope one. */
+  interface Deployment {
+    stateless: StatelessStack;
+    template: Template;
+    outdir: string;
+  }
+  let envelope: Deployment;
+  const main = (): Deployment => ({ stateless, template, outdir });
+
   /** The function's environment as the template sets it, with resource references replaced for this machine. */
-  function environmentOf(name: string): Record<string, string> {
+  function environmentOf(name: string, deployment = main()): Record<string, string> {
+    const { stateless, template } = deployment;
     const fn = stateless.functions.get(name);
     if (!fn) throw new Error(`no function ${name}`);
     const id = stateless.getLogicalId(fn.function.node.defaultChild as CfnFunction);
@@ -507,7 +575,8 @@ describe('Lambda bundles', () => {
     );
   }
 
-  function bundleOf(name: string): string {
+  function bundleOf(name: string, deployment = main()): string {
+    const { stateless, template, outdir } = deployment;
     const fn = stateless.functions.get(name);
     if (!fn) throw new Error(`no function ${name}`);
     const id = stateless.getLogicalId(fn.function.node.defaultChild as CfnFunction);
@@ -515,7 +584,13 @@ describe('Lambda bundles', () => {
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
 
-  async function invoke(name: string, scenario: Scenario, bundle = bundleOf(name)): Promise<Invocation> {
+  async function invoke(
+    name: string,
+    scenario: Scenario,
+    bundle = bundleOf(name),
+    deployment = main(),
+  ): Promise<Invocation> {
+    const { stateless } = deployment;
     const eventFile = join(work, `${name}.event.json`);
     const resultFile = join(work, `${name}.result.json`);
     const networkLog = join(work, `${name}.network.log`);
@@ -542,7 +617,7 @@ describe('Lambda bundles', () => {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fnConfig?.memorySize ?? 512),
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       NETWORK_LOG: networkLog,
-      ...(stateless.functions.has(name) ? environmentOf(name) : {}),
+      ...(stateless.functions.has(name) ? environmentOf(name, deployment) : {}),
       ...scenario.env,
     };
     scenario.setup?.();
@@ -584,12 +659,23 @@ describe('Lambda bundles', () => {
     const failure = synthesize(app);
     if (failure) throw failure;
     template = Template.fromStack(stateless);
+    // The same app with secretStore=envelope: its own bundles (the store is fixed at bundling).
+    const envelopeApp = newApp({ bundle: true, context: { secretStore: 'envelope' } });
+    const envelopeStack = buildApp(envelopeApp).stateless;
+    const envelopeFailure = synthesize(envelopeApp);
+    if (envelopeFailure) throw envelopeFailure;
+    envelope = {
+      stateless: envelopeStack,
+      template: Template.fromStack(envelopeStack),
+      outdir: envelopeApp.outdir,
+    };
 
     work = mkdtempSync(join(tmpdir(), 'credval-bundles-'));
     dynamo = await startLocalDynamo();
     const admin = createDynamoClient(dynamo.endpoint);
     await ensureCredentialsTable(admin, TABLE);
     await ensureCredentialsTable(admin, EMPTY_TABLE);
+    await ensureCredentialsTable(admin, ENVELOPE_TABLE);
     admin.destroy();
     const documents = createDocumentClient(dynamo.endpoint);
     const now = new Date().toISOString();
@@ -742,6 +828,243 @@ describe('Lambda bundles', () => {
       // The SDK is inside (externalModules: []), so nothing is imported from @aws-sdk at run time.
       expect(code, name).not.toMatch(/from\s*["']@aws-sdk\//);
     }
+  });
+
+  describe('with secretStore=envelope: the functions that touch secrets, KMS answered by a stand-in that encrypts', () => {
+    let createdId = '';
+    const DATA_KEY = 'TrentService.GenerateDataKey';
+    const DECRYPT = 'TrentService.Decrypt';
+    async function runEnvelope(name: string, scenario: Scenario): Promise<unknown> {
+      const bundle = bundleOf(name, envelope);
+      const run = await invoke(
+        name,
+        { ...scenario, env: { TABLE_NAME: ENVELOPE_TABLE, ...scenario.env } },
+        bundle,
+        envelope,
+      );
+      const code = readFileSync(bundle);
+      if (!sizes.some((s) => s.name === `${name} (envelope)`))
+        sizes.push({
+          name: `${name} (envelope)`,
+          bytes: code.length,
+          gzipBytes: gzipSync(code).length,
+          sourceMapBytes: statSync(`${bundle}.map`).size,
+          ...(run.importMs === undefined ? {} : { importMs: Math.round(run.importMs) }),
+          ...(run.invokeMs === undefined ? {} : { invokeMs: Math.round(run.invokeMs) }),
+        });
+      const diagnostics = `exit ${run.exitCode}\n--- stdout\n${run.stdout.slice(-4000)}\n--- stderr\n${run.stderr.slice(-4000)}`;
+      expect(run.error, `${JSON.stringify(run.error)}\n${diagnostics}`).toBeUndefined();
+      expect(run.network, 'non-loopback network use').toEqual([]);
+      expect(
+        run.calls.filter((c) => c.startsWith('secretsmanager.')),
+        'Secrets Manager calls',
+      ).toEqual([]);
+      expect(`${run.stdout}${run.stderr}`).not.toContain(API_KEY);
+      scenario.check(run.result, run.calls);
+      return run.result;
+    }
+    const secretItem = async (id: string) => {
+      const raw = await createDynamoClient(dynamo.endpoint).send(
+        new GetItemCommand({
+          TableName: ENVELOPE_TABLE,
+          Key: marshall(secretItemKey(`credval/dev/${TENANT}/${id}`)),
+        }),
+      );
+      return raw.Item;
+    };
+
+    it('keeps every envelope bundle within its budget, with no Secrets Manager client in it', () => {
+      for (const name of envelope.stateless.functions.keys()) {
+        const code = readFileSync(bundleOf(name, envelope), 'utf8');
+        expect(code.length, name).toBeLessThanOrEqual(bundleBudget(name));
+        // Every bundle with the Secrets Manager store names its commands (the trigger only names CloudTrail events).
+        expect(code.includes('ListSecrets'), `${name} carries the Secrets Manager client`).toBe(false);
+      }
+    });
+
+    it('create-credential: a data key from KMS, the secret item, then the credential item', async () => {
+      const result = await runEnvelope('create-credential', {
+        what: 'create',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () =>
+          httpEvent('create-credential', {
+            body: {
+              connector: 'dolibarr',
+              name: 'Enveloped',
+              fields: { baseUrl: dolibarr.url, apiKey: API_KEY },
+            },
+          }),
+        check: (answer, calls) => {
+          expect(answer).toMatchObject({ statusCode: 201 });
+          expect(calls).toEqual([DATA_KEY, `${DYNAMO}PutItem`, `${DYNAMO}PutItem`]);
+        },
+      });
+      createdId = String(json(result as HttpAnswer).id);
+      const item = await secretItem(createdId);
+      expect(item?.pk?.S).toMatch(/^SECRET#\d\d$/);
+      expect(JSON.stringify(item)).not.toContain(API_KEY);
+    });
+
+    it('recheck-credential: reads the secret back through KMS Decrypt and checks it', async () => {
+      await runEnvelope('recheck-credential', {
+        what: 'recheck',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () => httpEvent('recheck-credential', { id: createdId }),
+        check: (answer, calls) => {
+          expect(answer).toMatchObject({ statusCode: 200 });
+          expect(json(answer as HttpAnswer).lastCheck).toMatchObject({ verdict: 'valid' });
+          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT, `${DYNAMO}PutItem`]);
+        },
+      });
+    });
+
+    it('update-credential: rotates (a new data key, the previous version kept)', async () => {
+      await runEnvelope('update-credential', {
+        what: 'rotate',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () => httpEvent('update-credential', { id: createdId, body: { fields: { apiKey: API_KEY } } }),
+        check: (answer, calls) => {
+          expect(answer).toMatchObject({ statusCode: 200 });
+          expect(calls).toEqual([
+            `${DYNAMO}GetItem`,
+            `${DYNAMO}GetItem`,
+            DATA_KEY,
+            `${DYNAMO}PutItem`,
+            `${DYNAMO}PutItem`,
+          ]);
+        },
+      });
+      const versions = (await secretItem(createdId))?.versions?.L ?? [];
+      expect(versions).toHaveLength(2);
+    });
+
+    it('revalidation-worker: re-checks it from the queue', async () => {
+      await runEnvelope('revalidation-worker', {
+        what: 'worker',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () => ({
+          Records: [
+            {
+              messageId: '159f36b4-87a3-44ab-83d2-661975830a7d',
+              receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0b',
+              body: JSON.stringify({
+                tenantId: TENANT,
+                credentialId: createdId,
+                version: null,
+                checkId: `event:bundle-envelope-${createdId}`,
+                trigger: 'event',
+                cause: 'bundle test',
+              }),
+              attributes: {
+                ApproximateReceiveCount: '1',
+                SentTimestamp: String(Date.now()),
+                SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+                ApproximateFirstReceiveTimestamp: String(Date.now()),
+              },
+              messageAttributes: {},
+              md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
+              eventSource: 'aws:sqs',
+              eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:credval-revalidation',
+              awsRegion: 'eu-west-1',
+            },
+          ],
+        }),
+        check: (result, calls) => {
+          expect(result).toEqual({ batchItemFailures: [] });
+          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT, `${DYNAMO}PutItem`]);
+        },
+      });
+    });
+
+    it('recheck-credential: a ciphertext moved to another credential fails closed (500 secret_unreadable)', async () => {
+      const client = createDynamoClient(dynamo.endpoint);
+      const other = await runEnvelope('create-credential', {
+        what: 'create another',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () =>
+          httpEvent('create-credential', {
+            body: {
+              connector: 'dolibarr',
+              name: 'Other',
+              fields: { baseUrl: dolibarr.url, apiKey: API_KEY },
+            },
+          }),
+        check: (answer) => expect(answer).toMatchObject({ statusCode: 201 }),
+      });
+      const otherId = String(json(other as HttpAnswer).id);
+      const [from, to] = [await secretItem(createdId), await secretItem(otherId)];
+      const ids = (to?.versions?.L ?? []).map((v) => v.M?.id);
+      const moved = (from?.versions?.L ?? [])
+        .slice(-1)
+        .map((v) => ({ M: { ...v.M, id: ids[0] as AttributeValue } }));
+      await client.send(
+        new PutItemCommand({ TableName: ENVELOPE_TABLE, Item: { ...to, versions: { L: moved } } }),
+      );
+      await runEnvelope('recheck-credential', {
+        what: 'moved ciphertext',
+        event: () => httpEvent('recheck-credential', { id: otherId }),
+        check: (answer, calls) => {
+          expect(answer).toMatchObject({ statusCode: 500 });
+          expect(problemCode(answer as HttpAnswer)).toBe('secret_unreadable');
+          expect((answer as HttpAnswer).body).not.toMatch(/KMS|Trent|InvalidCiphertext|DynamoDB/);
+          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT]);
+        },
+      });
+      client.destroy();
+    });
+
+    it('delete-credential: deletes the item; the secret item stays, marked, with the table TTL', async () => {
+      await runEnvelope('delete-credential', {
+        what: 'delete',
+        event: () => httpEvent('delete-credential', { id: createdId }),
+        check: (answer, calls) => {
+          expect(answer).toMatchObject({ statusCode: 204 });
+          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}DeleteItem`, `${DYNAMO}UpdateItem`]);
+        },
+      });
+      const item = await secretItem(createdId);
+      expect(item?.deletion).toBeDefined();
+      expect(Number(item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000);
+    });
+
+    it('reconcile: lists the secret items shard by shard (never a Scan) and schedules an orphan', async () => {
+      const client = createDynamoClient(dynamo.endpoint);
+      // An orphan: a secret item whose credential item is gone (a crash between the two writes).
+      const orphan = await runEnvelope('create-credential', {
+        what: 'create an orphan',
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () =>
+          httpEvent('create-credential', {
+            body: {
+              connector: 'dolibarr',
+              name: 'Orphan',
+              fields: { baseUrl: dolibarr.url, apiKey: API_KEY },
+            },
+          }),
+        check: (answer) => expect(answer).toMatchObject({ statusCode: 201 }),
+      });
+      const orphanId = String(json(orphan as HttpAnswer).id);
+      await client.send(
+        new DeleteItemCommand({
+          TableName: ENVELOPE_TABLE,
+          Key: { pk: { S: `T#${TENANT}` }, sk: { S: `C#${orphanId}` } },
+        }),
+      );
+      client.destroy();
+      await runEnvelope('reconcile', {
+        what: 'reconcile',
+        env: { RECONCILE_GRACE: '0s' },
+        event: () => ({}),
+        check: (result, calls) => {
+          // The deleted credential's secret is already scheduled; the moved one's credential exists; the orphan goes.
+          expect(result).toEqual({ examined: 2, orphans: 1, scheduled: 1, failed: 0, foreign: 0 });
+          expect(calls.filter((c) => c === `${DYNAMO}Query`)).toHaveLength(TABLE_LAYOUT.secretShards);
+          expect(calls.filter((c) => c === `${DYNAMO}Scan`)).toEqual([]);
+          expect(calls.filter((c) => c === `${DYNAMO}UpdateItem`)).toHaveLength(1);
+        },
+      });
+      expect((await secretItem(orphanId))?.deletion).toBeDefined();
+    });
   });
 
   for (const [name, scenario] of Object.entries(scenarios)) {

@@ -16,6 +16,7 @@ describe('deployment settings from context', () => {
       egressAllow: [],
       logRetention: RetentionDays.ONE_MONTH,
       secretPrefix: 'credval/dev',
+      secretStore: 'secretsmanager',
       checkInterval: '6h',
       invalidConfirmAfter: '5m',
       checkTimeout: '15s',
@@ -68,5 +69,11 @@ describe('deployment settings from context', () => {
     expect(() => configOf({ secretPrefix: 'credval/' })).toThrow(/"secretPrefix"/);
     expect(() => configOf({ checkTimeout: 'soon' })).toThrow(/"checkTimeout"/);
     expect(() => configOf({ alarmTopicArn: 'alarms' })).toThrow(/"alarmTopicArn"/);
+    expect(() => configOf({ secretStore: 'vault' })).toThrow(/"secretStore": secretsmanager or envelope/);
+  });
+
+  it('keeps secrets in Secrets Manager unless secretStore=envelope', () => {
+    expect(configOf({}).secretStore).toBe('secretsmanager');
+    expect(configOf({ secretStore: 'envelope' }).secretStore).toBe('envelope');
   });
 });

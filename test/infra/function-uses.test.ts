@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS_DIR, PROJECT_ROOT } from '../../infra/credval-function.ts';
+import {
+  bundlingFor,
+  FUNCTIONS_DIR,
+  PROJECT_ROOT,
+  type SecretStoreKind,
+} from '../../infra/credval-function.ts';
 import { allFunctions } from '../../shared/app/functions.ts';
 import type { Uses } from '../../shared/app/uses.ts';
 
@@ -15,11 +20,15 @@ const PART_MODULES: Record<Exclude<keyof Uses, 'dueIndex' | 'deletes'>, string> 
   vendors: 'shared/app/checker.ts',
 };
 
-/** Every source file each function's bundle contains (esbuild's metafile; nothing is written). */
-async function importGraphs(): Promise<Map<string, Set<string>>> {
+/**
+ * Every source file each function's bundle contains (esbuild's metafile; nothing is written): with `secretStore`,
+ * only the files that put bytes in the output, the store's define applied as the stack's bundling applies it.
+ */
+async function importGraphs(secretStore?: SecretStoreKind): Promise<Map<string, Set<string>>> {
   const graphs = new Map<string, Set<string>>();
   for (const { name } of allFunctions()) {
     const result = await build({
+      ...(secretStore ? { define: bundlingFor(secretStore).define } : {}),
       entryPoints: [join(FUNCTIONS_DIR, `${name}.ts`)],
       bundle: true,
       platform: 'node',
@@ -31,7 +40,18 @@ async function importGraphs(): Promise<Map<string, Set<string>>> {
       metafile: true,
       logLevel: 'silent',
     });
-    graphs.set(name, new Set(Object.keys((result.metafile as Metafile).inputs)));
+    const metafile = result.metafile as Metafile;
+    const output = Object.values(metafile.outputs)[0];
+    graphs.set(
+      name,
+      new Set(
+        secretStore && output
+          ? Object.entries(output.inputs)
+              .filter(([, input]) => input.bytesInOutput > 0)
+              .map(([file]) => file)
+          : Object.keys(metafile.inputs),
+      ),
+    );
   }
   return graphs;
 }
@@ -79,4 +99,36 @@ describe('each function builds exactly the parts its uses list, which its grants
       expect(buildOnly, name).toEqual([]);
     }
   });
+});
+
+describe('each bundle carries the one secret store its deployment uses', () => {
+  const STORES: Record<SecretStoreKind, { own: RegExp; other: RegExp }> = {
+    secretsmanager: {
+      own: /node_modules\/@aws-sdk\/client-secrets-manager\/|shared\/store\/secrets-manager-secret-store\.ts/,
+      other: /node_modules\/@aws-sdk\/client-kms\/|shared\/store\/(envelope-secret-store|kms-data-keys)\.ts/,
+    },
+    envelope: {
+      own: /node_modules\/@aws-sdk\/client-kms\/|shared\/store\/(envelope-secret-store|kms-data-keys)\.ts/,
+      other:
+        /node_modules\/@aws-sdk\/client-secrets-manager\/|shared\/store\/secrets-manager-secret-store\.ts/,
+    },
+  };
+  for (const [store, { own, other }] of Object.entries(STORES) as Array<
+    [SecretStoreKind, typeof STORES.envelope]
+  >) {
+    it(`secretStore=${store}: its store only in the functions that touch secrets, and never the other one`, async () => {
+      const graphs = await importGraphs(store);
+      for (const { name, uses } of allFunctions()) {
+        const files = [...(graphs.get(name) ?? [])];
+        expect(
+          files.some((f) => own.test(f)),
+          `${name} carries the ${store} store`,
+        ).toBe(Boolean(uses.secrets));
+        expect(
+          files.filter((f) => other.test(f)),
+          `${name} carries the other store`,
+        ).toEqual([]);
+      }
+    }, 60_000);
+  }
 });

@@ -24,6 +24,14 @@ describe('cdk-nag (AwsSolutions) over the whole app', () => {
     expect(stateless.stackName).toBe('credval-prod-stateless');
   }, 60_000);
 
+  it('reports nothing with secretStore=envelope (item grants on the table, data key grants on the key)', () => {
+    const app = newApp({ context: { secretStore: 'envelope' } });
+    buildApp(app);
+    const error = synthesize(app);
+    expect(violations(app)).toEqual([]);
+    expect(error).toBeUndefined();
+  }, 60_000);
+
   describe('every acknowledgement', () => {
     const original = Validations.prototype.acknowledge;
     const acks: Ack[] = [];

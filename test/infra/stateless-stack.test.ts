@@ -134,12 +134,14 @@ const VENDOR_CALLING_HTTP = [
   'recheck-credential',
 ];
 
-describe('stateless stack', () => {
-  let stateful: StatefulStack;
-  let stateless: StatelessStack;
-  let config: CredvalConfig;
-  let template: Template;
-  let resources: Record<string, { Type: string; Properties: Json; DependsOn?: string[] }>;
+/** Reads a synthesized app's roles back as "action on kind" grants (the same rendering for every deployment). */
+function grantReader(built: { stateful: StatefulStack; stateless: StatelessStack; config: CredvalConfig }) {
+  const { stateful, stateless, config } = built;
+  const template = Template.fromStack(stateless);
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Json; DependsOn?: string[] }
+  >;
   /** JSON of a resource reference as it appears in the template -> what it is. */
   const kinds = new Map<string, string>();
 
@@ -150,12 +152,6 @@ describe('stateless stack', () => {
     if (!fn) throw new Error(`no function ${name}`);
     return fn;
   };
-  const propsOf = (id: string): Json => {
-    const resource = resources[id];
-    if (!resource) throw new Error(`no resource ${id}`);
-    return resource.Properties;
-  };
-  const deployedRoutes = () => ROUTES.filter((r) => !stateless.skippedRoutes.includes(r.name));
 
   /** Every policy statement attached to the role, as "action on kind" strings. */
   function statementsOf(name: string): Statement[] {
@@ -176,6 +172,39 @@ describe('stateless stack', () => {
     return kinds.get(json) ?? `UNKNOWN ${json}`;
   }
 
+  /**
+   * What a statement is limited to, beyond its resource: `via <service>` (kms:ViaService), `[SECRET#*]` (the
+   * secret items' partitions), `for <prefix>/*` (data keys of secrets under the prefix). Anything else is named.
+   */
+  function scopeOf(s: Statement): string {
+    const condition = (s.Condition ?? {}) as Record<string, Json>;
+    const parts: string[] = [];
+    for (const [operator, tests] of Object.entries(condition)) {
+      for (const [key, value] of Object.entries(tests)) {
+        const text = JSON.stringify(value);
+        if (operator === 'StringEquals' && key === 'kms:ViaService') {
+          parts.push(`via ${text.match(/"(\w+)\./)?.[1]}`);
+        } else if (
+          (operator === 'StringLike' && key === 'kms:EncryptionContext:SecretARN') ||
+          (operator === 'StringEquals' && key === 'events:source')
+        ) {
+          // Secrets Manager's own context and the event source: checked by tests of their own.
+        } else if (operator === 'ForAllValues:StringLike' && key === 'dynamodb:LeadingKeys') {
+          parts.push(`[${(value as string[]).join(',')}]`);
+        } else if (operator === 'StringLike' && key === 'kms:EncryptionContext:credval:secret') {
+          parts.push(`for ${String(value)}`);
+        } else if (operator === 'ForAllValues:StringEquals' && key === 'kms:EncryptionContextKeys') {
+          parts.push(`context ${(value as string[]).join(',')}`);
+        } else if (operator === 'Null' && key === 'kms:EncryptionContext:credval:secret') {
+          parts.push('for any secret');
+        } else {
+          parts.push(`UNKNOWN CONDITION ${operator} ${key}=${text}`);
+        }
+      }
+    }
+    return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+  }
+
   function grantsOf(name: string): string[] {
     return statementsOf(name)
       .filter((s) => {
@@ -183,75 +212,90 @@ describe('stateless stack', () => {
         return !actions.every((a) => a.startsWith('logs:') || a.startsWith('xray:'));
       })
       .flatMap((s) => {
-        expect(s.Effect).toBe('Allow');
-        const via = JSON.stringify(s.Condition?.StringEquals ?? {}).match(
-          /"kms:ViaService":.*?"(\w+)\./,
-        )?.[1];
+        const effect = s.Effect === 'Deny' ? 'DENY ' : '';
+        if (s.Effect !== 'Deny') expect(s.Effect).toBe('Allow');
         return [s.Action]
           .flat()
           .flatMap((action) =>
-            [s.Resource].flat().map((r) => `${action} on ${kindOf(r, name)}${via ? ` via ${via}` : ''}`),
+            [s.Resource].flat().map((r) => `${effect}${action} on ${kindOf(r, name)}${scopeOf(s)}`),
           );
       })
       .sort();
   }
 
+  const exportOf = (logicalId: string, attribute: 'Arn' | 'StreamArn' | 'Ref') => {
+    const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, Json>;
+    const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, attribute] };
+    const output = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify(value));
+    const exportName = (output?.Export as { Name: string } | undefined)?.Name;
+    if (!exportName) throw new Error(`no export of ${logicalId}`);
+    return { 'Fn::ImportValue': exportName };
+  };
+  const tableId = stateful.getLogicalId(stateful.table.node.defaultChild as CfnResource);
+  const keyId = stateful.getLogicalId(stateful.key.node.defaultChild as CfnResource);
+  const tableArn = exportOf(tableId, 'Arn');
+  kinds.set(JSON.stringify(tableArn), 'table');
+  kinds.set(
+    JSON.stringify({ 'Fn::Join': ['', [tableArn, `/index/${TABLE_LAYOUT.dueIndex.name}`]] }),
+    'due-index',
+  );
+  kinds.set(JSON.stringify(exportOf(keyId, 'Arn')), 'key');
+  kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.queue), 'Arn'] }), 'queue');
+  kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.deadLetterQueue), 'Arn'] }), 'dead-letter-queue');
+  kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.bus), 'Arn'] }), 'bus');
+  kinds.set(JSON.stringify(exportOf(tableId, 'StreamArn')), 'stream');
+  kinds.set(
+    JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.changeFeedFailures), 'Arn'] }),
+    'change-feed-failures',
+  );
+  kinds.set('"*"', '*');
+  kinds.set(
+    JSON.stringify({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':secretsmanager:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:secret:${config.secretPrefix}/*`,
+        ],
+      ],
+    }),
+    'secrets',
+  );
+  kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(fnNamed('sweep').function), 'Arn'] }), 'sweep-function');
+  return { template, resources, idOf, fnNamed, statementsOf, kindOf, grantsOf };
+}
+
+describe('stateless stack', () => {
+  let stateful: StatefulStack;
+  let stateless: StatelessStack;
+  let template: Template;
+  let resources: Record<string, { Type: string; Properties: Json; DependsOn?: string[] }>;
+  let reader: ReturnType<typeof grantReader>;
+
+  const idOf = (construct: { node: { defaultChild?: unknown } }) => reader.idOf(construct);
+  const fnNamed = (name: string) => reader.fnNamed(name);
+  const propsOf = (id: string): Json => {
+    const resource = resources[id];
+    if (!resource) throw new Error(`no resource ${id}`);
+    return resource.Properties;
+  };
+  const deployedRoutes = () => ROUTES.filter((r) => !stateless.skippedRoutes.includes(r.name));
+  const statementsOf = (name: string) => reader.statementsOf(name);
+  const kindOf = (resource: unknown, name: string) => reader.kindOf(resource, name);
+  const grantsOf = (name: string) => reader.grantsOf(name);
+
   beforeAll(() => {
     const built = buildApp(newApp(), OVERRIDES);
     stateful = built.stateful;
     stateless = built.stateless;
-    config = built.config;
-    template = Template.fromStack(stateless);
-    resources = template.toJSON().Resources;
-
-    const exportOf = (logicalId: string, attribute: 'Arn' | 'StreamArn' | 'Ref') => {
-      const outputs = Template.fromStack(stateful).toJSON().Outputs as Record<string, Json>;
-      const value = attribute === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, attribute] };
-      const output = Object.values(outputs).find((o) => JSON.stringify(o.Value) === JSON.stringify(value));
-      const exportName = (output?.Export as { Name: string } | undefined)?.Name;
-      if (!exportName) throw new Error(`no export of ${logicalId}`);
-      return { 'Fn::ImportValue': exportName };
-    };
-    const tableId = stateful.getLogicalId(stateful.table.node.defaultChild as CfnResource);
-    const keyId = stateful.getLogicalId(stateful.key.node.defaultChild as CfnResource);
-    const tableArn = exportOf(tableId, 'Arn');
-    kinds.set(JSON.stringify(tableArn), 'table');
-    kinds.set(
-      JSON.stringify({ 'Fn::Join': ['', [tableArn, `/index/${TABLE_LAYOUT.dueIndex.name}`]] }),
-      'due-index',
-    );
-    kinds.set(JSON.stringify(exportOf(keyId, 'Arn')), 'key');
-    kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.queue), 'Arn'] }), 'queue');
-    kinds.set(
-      JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.deadLetterQueue), 'Arn'] }),
-      'dead-letter-queue',
-    );
-    kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.bus), 'Arn'] }), 'bus');
-    kinds.set(JSON.stringify(exportOf(tableId, 'StreamArn')), 'stream');
-    kinds.set(
-      JSON.stringify({ 'Fn::GetAtt': [idOf(stateless.changeFeedFailures), 'Arn'] }),
-      'change-feed-failures',
-    );
-    kinds.set('"*"', '*');
-    kinds.set(
-      JSON.stringify({
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':secretsmanager:',
-            { Ref: 'AWS::Region' },
-            ':',
-            { Ref: 'AWS::AccountId' },
-            `:secret:${config.secretPrefix}/*`,
-          ],
-        ],
-      }),
-      'secrets',
-    );
-    kinds.set(JSON.stringify({ 'Fn::GetAtt': [idOf(fnNamed('sweep').function), 'Arn'] }), 'sweep-function');
-    kinds.set('"*"', '*');
+    reader = grantReader(built);
+    template = reader.template;
+    resources = reader.resources;
   }, 60_000);
 
   describe('functions', () => {
@@ -706,5 +750,82 @@ describe('stateless stack', () => {
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       });
     });
+  });
+});
+
+const SECRET_ITEMS = (...actions: string[]) => actions.map((a) => `dynamodb:${a} on table [SECRET#*]`);
+const DATA_KEYS = (...actions: string[]) =>
+  actions.map((a) => `kms:${a} on key for credval/dev/* context credval:secret`);
+
+/**
+ * The same deployment with `secretStore=envelope`: no Secrets Manager action anywhere; secrets are item actions
+ * limited to the secret items' partitions, and data key actions limited to secrets under the prefix (writers
+ * generate, readers decrypt). Everything else as in EXPECTED_GRANTS.
+ */
+const EXPECTED_ENVELOPE_GRANTS: Record<string, string[]> = {
+  ...EXPECTED_GRANTS,
+  'create-credential': [
+    ...READWRITE,
+    'dynamodb:UpdateItem on table',
+    'dynamodb:DeleteItem on table',
+    ...SECRET_ITEMS('GetItem', 'PutItem', 'DeleteItem'),
+    ...DATA_KEYS('GenerateDataKey'),
+  ],
+  'update-credential': [
+    ...READWRITE,
+    ...SECRET_ITEMS('GetItem', 'PutItem'),
+    ...DATA_KEYS('Decrypt', 'GenerateDataKey'),
+  ],
+  'delete-credential': [
+    ...READ,
+    'dynamodb:DeleteItem on table',
+    ...SECRET_ITEMS('GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'),
+  ],
+  'recheck-credential': [...READWRITE, ...SECRET_ITEMS('GetItem'), ...DATA_KEYS('Decrypt')],
+  'revalidation-worker': [
+    ...READWRITE,
+    ...SECRET_ITEMS('GetItem'),
+    ...DATA_KEYS('Decrypt'),
+    'sqs:ReceiveMessage on queue',
+    'sqs:ChangeMessageVisibility on queue',
+    'sqs:GetQueueUrl on queue',
+    'sqs:DeleteMessage on queue',
+    'sqs:GetQueueAttributes on queue',
+  ],
+  'change-feed': [
+    ...(EXPECTED_GRANTS['change-feed'] ?? []),
+    // The event source's grant decrypts with the key directly; the stream carries the envelope items.
+    'DENY kms:Decrypt on key for any secret',
+  ],
+  reconcile: [...READ, ...SECRET_ITEMS('Query', 'GetItem', 'UpdateItem', 'PutItem', 'DeleteItem')],
+};
+
+describe('stateless stack with secretStore=envelope', () => {
+  let reader: ReturnType<typeof grantReader>;
+  let stateless: StatelessStack;
+
+  beforeAll(() => {
+    const built = buildApp(newApp(), { ...OVERRIDES, secretStore: 'envelope' });
+    stateless = built.stateless;
+    reader = grantReader(built);
+  }, 60_000);
+
+  it('grants each function exactly the actions it calls: secret items and data keys, no Secrets Manager', () => {
+    expect(Object.keys(EXPECTED_ENVELOPE_GRANTS).sort()).toEqual([...stateless.functions.keys()].sort());
+    for (const name of stateless.functions.keys()) {
+      expect(reader.grantsOf(name), name).toEqual([...(EXPECTED_ENVELOPE_GRANTS[name] ?? [])].sort());
+    }
+  });
+
+  it('tells the functions that touch secrets the store, the table and the key, and the others nothing of it', () => {
+    for (const [name, fn] of stateless.functions) {
+      const props = reader.resources[reader.idOf(fn.function)]?.Properties as Json;
+      const env = (props.Environment as { Variables: Json }).Variables;
+      const grants = EXPECTED_ENVELOPE_GRANTS[name] ?? [];
+      const touchesSecrets = grants.some((g) => g.includes('[SECRET#*]'));
+      expect(env.SECRET_STORE, name).toBe(touchesSecrets ? 'envelope' : undefined);
+      expect(Object.hasOwn(env, 'KMS_KEY_ID'), `${name} KMS_KEY_ID`).toBe(touchesSecrets);
+      if (touchesSecrets) expect(Object.hasOwn(env, 'TABLE_NAME'), name).toBe(true);
+    }
   });
 });

@@ -100,6 +100,24 @@ export function describeSecretStoreContract(
       expect(await store.getCurrent(n)).toEqual({ apiKey: 'old' });
     });
 
+    it('gives the current and the previous version with their ids (what a move between stores copies)', async () => {
+      const { store } = await setup();
+      const n = secretName();
+      const first = token();
+      await store.create(n, { apiKey: 'old' }, { requestToken: first, tags: TAGS });
+      expect(await store.getVersions(n)).toEqual({
+        current: { id: first, value: { apiKey: 'old' } },
+        previous: null,
+      });
+      const second = await store.putCurrent(n, { apiKey: 'new' }, { requestToken: token() });
+      expect(await store.getVersions(n)).toEqual({
+        current: { id: second, value: { apiKey: 'new' } },
+        previous: { id: first, value: { apiKey: 'old' } },
+      });
+      await store.scheduleDeletion(n, 7);
+      await expect(store.getVersions(n)).rejects.toThrow(SecretNotFoundError);
+    });
+
     it('keeps rotating: each write makes the last current value the previous one', async () => {
       const { store } = await setup();
       const n = secretName();

@@ -129,6 +129,26 @@ describe('SecretsManagerSecretStore: the commands it sends', () => {
     expect(sent()).toEqual([['GetSecretValue', { SecretId: NAME, VersionStage: 'AWSCURRENT' }]]);
   });
 
+  it('gives the current and the previous version with their ids (moving secrets), and null for a first version', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: NAME, VersionStage: 'AWSCURRENT' })
+      .resolves({ SecretString: '{"apiKey":"new"}', VersionId: V_NEW })
+      .on(GetSecretValueCommand, { SecretId: NAME, VersionStage: 'AWSPREVIOUS' })
+      .resolvesOnce({ SecretString: '{"apiKey":"old"}', VersionId: V_OLD })
+      .rejects(notFound());
+    expect(await store().getVersions(NAME)).toEqual({
+      current: { id: V_NEW, value: { apiKey: 'new' } },
+      previous: { id: V_OLD, value: { apiKey: 'old' } },
+    });
+    expect(sent()).toEqual([
+      ['GetSecretValue', { SecretId: NAME, VersionStage: 'AWSCURRENT' }],
+      ['GetSecretValue', { SecretId: NAME, VersionStage: 'AWSPREVIOUS' }],
+    ]);
+    expect(await store().getVersions(NAME)).toEqual({
+      current: { id: V_NEW, value: { apiKey: 'new' } },
+      previous: null,
+    });
+  });
+
   it('writes a new current version with the request token, and Secrets Manager labels it AWSCURRENT', async () => {
     sm.on(PutSecretValueCommand).resolves({ VersionId: TOKEN, VersionStages: ['AWSCURRENT'] });
     expect(await store().putCurrent(NAME, { apiKey: 'new' }, { requestToken: TOKEN })).toBe(TOKEN);

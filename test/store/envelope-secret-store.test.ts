@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, SecretUnreadableError, StorageError } from '../../shared/domain/errors.ts';
+import { EnvelopeSecretStore, secretItemKey } from '../../shared/store/envelope-secret-store.ts';
+import { KmsDataKeys } from '../../shared/store/kms-data-keys.ts';
+import { LocalDataKeys } from '../../shared/store/local-data-keys.ts';
+import {
+  createDocumentClient,
+  createDynamoClient,
+  ensureCredentialsTable,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../../shared/store/local-dynamo.ts';
+import type { Clock } from '../../shared/store/ports.ts';
+import { FAKE_KMS_KEY, fakeKms } from '../helpers/fake-kms.ts';
+import { describeSecretStoreContract, TAGS, TestClock, token } from './secret-store.contract.ts';
+
+const TABLE = 'credval-envelope-test';
+let dynamo: LocalDynamo;
+let documents: DynamoDBDocumentClient;
+const roots: string[] = [];
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  const client = createDynamoClient(dynamo.endpoint);
+  await ensureCredentialsTable(client, TABLE);
+  client.destroy();
+  documents = createDocumentClient(dynamo.endpoint);
+});
+afterAll(async () => {
+  documents?.destroy();
+  await dynamo?.close();
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
+const kms = fakeKms();
+const kmsStore = (clock?: Clock) =>
+  new EnvelopeSecretStore({
+    client: documents,
+    tableName: TABLE,
+    keys: new KmsDataKeys({ client: kms.client, keyId: FAKE_KMS_KEY }),
+    ...(clock ? { clock } : {}),
+  });
+
+// The contract runs on one table for every test: each test uses names of its own (random ids), except the listing
+// test, whose fixed names get a prefix of their own here so that the runs do not see each other.
+describeSecretStoreContract('EnvelopeSecretStore (KMS faked at the SDK, dynalite)', (clock) =>
+  prefixed(kmsStore(clock)),
+);
+describeSecretStoreContract('EnvelopeSecretStore (local key file, dynalite)', async (clock) => {
+  const root = await mkdtemp(join(tmpdir(), 'credval-kek-'));
+  roots.push(root);
+  return prefixed(
+    new EnvelopeSecretStore({
+      client: documents,
+      tableName: TABLE,
+      keys: new LocalDataKeys({ dir: root }),
+      clock,
+    }),
+  );
+});
+
+/**
+ * The store with every name moved under a run-specific top segment (`credval/x` -> `run-<id>/credval/x`), so the
+ * fixed names of the contract's listing test stay apart between runs on the shared table.
+ */
+function prefixed(store: EnvelopeSecretStore): EnvelopeSecretStore {
+  const run = `run-${randomUUID()}/`;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (name: string, ...rest: unknown[]) => {
+        const result = await value.call(target, `${run}${name}`, ...rest);
+        if (property !== 'list') return result;
+        const page = result as { items: Array<{ name: string }> };
+        return { ...page, items: page.items.map((item) => ({ ...item, name: item.name.slice(run.length) })) };
+      };
+    },
+  });
+}
+
+/** Every attribute value of every item in the table, as bytes and text, for canary searches. */
+async function tableBytes(): Promise<Buffer> {
+  const output = await createDynamoClient(dynamo.endpoint).send(new ScanCommand({ TableName: TABLE }));
+  return Buffer.from(inspect(output.Items, { depth: 20, maxArrayLength: null, maxStringLength: null }));
+}
+
+const name = () => `credval/tenant-a/${randomUUID()}`;
+
+describe('EnvelopeSecretStore: what it stores', () => {
+  it('stores ciphertext and an encrypted data key only: no value, no plaintext data key, in any item', async () => {
+    const canary = `canary-${randomUUID()}`;
+    const issuedBefore = kms.issued.length;
+    const store = kmsStore();
+    const n = name();
+    await store.create(n, { apiKey: canary }, { requestToken: token(), tags: TAGS });
+    await store.putCurrent(n, { apiKey: `${canary}-2` }, { requestToken: token() });
+    const bytes = await tableBytes();
+    expect(bytes.includes(canary)).toBe(false);
+    const newKeys = kms.issued.slice(issuedBefore);
+    expect(newKeys).toHaveLength(2);
+    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    const stored = JSON.stringify(raw.Item);
+    for (const key of newKeys) {
+      expect(stored.includes(key.toString('base64'))).toBe(false);
+      const item = raw.Item as { versions: Array<Record<string, Uint8Array>> };
+      for (const version of item.versions) {
+        for (const value of Object.values(version)) {
+          if (value instanceof Uint8Array) expect(Buffer.from(value).includes(key)).toBe(false);
+        }
+      }
+    }
+    expect(raw.Item).toMatchObject({ kind: 'secret', name: n, tags: TAGS, revision: 2 });
+    expect(((raw.Item?.versions ?? []) as Array<{ stages: string[] }>).map((v) => v.stages)).toEqual([
+      ['AWSPREVIOUS'],
+      ['AWSCURRENT'],
+    ]);
+  });
+
+  it('binds each data key to the secret: KMS is asked with the key and the name as encryption context', async () => {
+    const store = kmsStore();
+    const n = name();
+    kms.mock.resetHistory();
+    await store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
+    await store.getCurrent(n);
+    expect(kms.mock.commandCalls(GenerateDataKeyCommand).map((c) => c.args[0].input)).toEqual([
+      { KeyId: FAKE_KMS_KEY, KeySpec: 'AES_256', EncryptionContext: { 'credval:secret': n } },
+    ]);
+    expect(kms.mock.commandCalls(DecryptCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ KeyId: FAKE_KMS_KEY, EncryptionContext: { 'credval:secret': n } }),
+    ]);
+  });
+
+  it('fails closed on a ciphertext copied to another secret: SecretUnreadableError, no value, no internals', async () => {
+    const canary = `canary-${randomUUID()}`;
+    const store = kmsStore();
+    const [from, to] = [name(), name()];
+    await store.create(from, { apiKey: canary }, { requestToken: token(), tags: TAGS });
+    await store.create(to, { apiKey: 'the other one' }, { requestToken: token(), tags: TAGS });
+    const source = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(from) }));
+    const target = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(to) }));
+    // The attacker keeps the target's version ids, so only the encryption gives the copy away.
+    const moved = ((source.Item?.versions ?? []) as Array<Record<string, unknown>>).map((v, i) => ({
+      ...v,
+      id: ((target.Item?.versions ?? []) as Array<{ id: string }>)[i]?.id,
+    }));
+    await documents.send(new PutCommand({ TableName: TABLE, Item: { ...target.Item, versions: moved } }));
+    const error = await store.getCurrent(to).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretUnreadableError);
+    expect((error as SecretUnreadableError).code).toBe('secret_unreadable');
+    for (const form of [
+      String(error),
+      inspect(error, { depth: 10, showHidden: true }),
+      JSON.stringify(error),
+    ]) {
+      expect(form).not.toContain(canary);
+      expect(form).not.toMatch(/InvalidCiphertext|KMS|DynamoDB/);
+    }
+    // The source is untouched, and still reads.
+    expect(await store.getCurrent(from)).toEqual({ apiKey: canary });
+  });
+
+  it('fails closed on a version id swapped within one secret (the id is authenticated too)', async () => {
+    const store = kmsStore();
+    const n = name();
+    await store.create(n, { v: '1' }, { requestToken: token(), tags: TAGS });
+    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    const versions = raw.Item?.versions as Array<Record<string, unknown>>;
+    await documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...raw.Item, versions: versions.map((v) => ({ ...v, id: randomUUID() })) },
+      }),
+    );
+    await expect(store.getCurrent(n)).rejects.toThrow(SecretUnreadableError);
+  });
+
+  it('fails closed on an altered ciphertext', async () => {
+    const store = kmsStore();
+    const n = name();
+    await store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
+    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    const version = ((raw.Item?.versions ?? []) as Array<{ ciphertext: Uint8Array }>)[0] as {
+      ciphertext: Uint8Array;
+    };
+    version.ciphertext[0] = (version.ciphertext[0] ?? 0) ^ 1;
+    await documents.send(new PutCommand({ TableName: TABLE, Item: raw.Item }));
+    await expect(store.getCurrent(n)).rejects.toThrow(SecretUnreadableError);
+  });
+
+  it('keeps a deleted secret with the table TTL set to the end of its recovery window, and drops it on restore', async () => {
+    const clock = new TestClock();
+    const store = kmsStore(clock);
+    const n = name();
+    await store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
+    await store.scheduleDeletion(n, 7);
+    const scheduled = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    expect(scheduled.Item?.expiresAt).toBe(Math.ceil((clock.now().getTime() + 7 * 86_400_000) / 1000));
+    await store.restore(n);
+    const restored = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    expect(restored.Item?.expiresAt).toBeUndefined();
+    expect(restored.Item?.deletion).toBeUndefined();
+  });
+
+  it('keeps its items out of the credentials and the change feed: own partitions, no C# sort key', async () => {
+    const n = name();
+    await kmsStore().create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
+    const key = secretItemKey(n);
+    expect(key.pk).toMatch(/^SECRET#\d\d$/);
+    expect(key.sk).toBe(`S#${n}`);
+  });
+
+  it('says which KMS call failed, and only that, when KMS is unavailable', async () => {
+    const failing = fakeKms();
+    failing.mock
+      .on(GenerateDataKeyCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const store = new EnvelopeSecretStore({
+      client: documents,
+      tableName: TABLE,
+      keys: new KmsDataKeys({ client: failing.client, keyId: FAKE_KMS_KEY }),
+    });
+    const error = await store
+      .create(name(), { apiKey: 'k' }, { requestToken: token(), tags: TAGS })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(String(error)).toContain('KMS GenerateDataKey failed (ThrottlingException)');
+  });
+});
+
+describe('EnvelopeSecretStore: two containers at once (conditional writes)', () => {
+  it('lets one of two rotations with the same token win across processes; the loser gets ConflictError', async () => {
+    const [a, b] = [kmsStore(), kmsStore()];
+    const n = name();
+    const first = token();
+    await a.create(n, { apiKey: 'old' }, { requestToken: first, tags: TAGS });
+    const requestToken = token();
+    const results = await Promise.allSettled([
+      a.putCurrent(n, { apiKey: 'one' }, { requestToken }),
+      b.putCurrent(n, { apiKey: 'two' }, { requestToken }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      ConflictError,
+    );
+    await a.revertCurrent(n, { from: requestToken, to: first });
+    expect(await b.getCurrent(n)).toEqual({ apiKey: 'old' });
+  });
+
+  it('loses no version when several containers rotate one secret at once', async () => {
+    const stores = [kmsStore(), kmsStore(), kmsStore()];
+    const n = name();
+    await stores[0]?.create(n, { v: '0' }, { requestToken: token(), tags: TAGS });
+    const tokens = [token(), token(), token()];
+    await Promise.all(
+      stores.map((s, i) => s.putCurrent(n, { v: String(i + 1) }, { requestToken: tokens[i] as string })),
+    );
+    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    const item = raw.Item as {
+      versions: Array<{ id: string }>;
+      retiredVersionIds: string[];
+      revision: number;
+    };
+    // Every write happened: each token is the current, the previous, or a retired version.
+    const seen = [...item.versions.map((v) => v.id), ...item.retiredVersionIds];
+    for (const t of tokens) expect(seen).toContain(t);
+    expect(item.revision).toBe(4);
+  });
+
+  it('creates a name once when two containers create it at once with the same token', async () => {
+    const [a, b] = [kmsStore(), kmsStore()];
+    const n = name();
+    const requestToken = token();
+    await Promise.all([
+      a.create(n, { apiKey: 'k' }, { requestToken, tags: TAGS }),
+      b.create(n, { apiKey: 'k' }, { requestToken, tags: TAGS }),
+    ]);
+    expect(await a.getCurrent(n)).toEqual({ apiKey: 'k' });
+  });
+});
