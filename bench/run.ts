@@ -1,7 +1,8 @@
 // Benchmarks (`npm run bench`, not part of `npm test`). Each part lives in its own module; this file runs
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
-//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, calls-envelope, throughput, startup, roundtrips
+//   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, calls-envelope, throughput, startup,
+//                   roundtrips, cost (the cost model runs the parts it needs that did not run: calls, calls-envelope, sweep-scale)
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,12 +16,16 @@ const { benchAwsCalls, printAwsCalls } = await import('./aws-calls.ts');
 const { benchBundles, printBundles } = await import('./bundles.ts');
 const { benchCheckOverhead, printCheckOverhead } = await import('./check-overhead.ts');
 const { benchCliStartup, printCliStartup } = await import('./cli-startup.ts');
+const { costInputsOf, costModel, printCostModel } = await import('./cost-model.ts');
 const { QUICK, SIZES } = await import('./lib/config.ts');
 const { round } = await import('./lib/stats.ts');
 const { benchRoundTrips, printRoundTrips } = await import('./round-trips.ts');
 const { benchServerThroughput, printServerThroughput } = await import('./server-throughput.ts');
 const { benchSweep, printSweep } = await import('./sweep.ts');
 const { benchSweepScale, printSweepScale } = await import('./sweep-scale.ts');
+
+import type { AwsCallsResult } from './aws-calls.ts';
+import type { SweepScaleResult } from './sweep-scale.ts';
 
 type Goal = { goal: string; met: boolean; value: string };
 
@@ -33,6 +38,20 @@ interface Part<R> {
 }
 
 const part = <R>(p: Part<R>) => p as unknown as Part<unknown>;
+
+/** Every part's result of this run, by key (what bench/results.json holds). */
+const results: Record<string, unknown> = {};
+
+/** A part's result from this run, running the part first if it was not selected. */
+async function resultOf<R>(key: string): Promise<R> {
+  if (!(key in results)) {
+    const wanted = PARTS.find((p) => p.key === key);
+    if (!wanted) throw new Error(`no bench part ${key}`);
+    console.log(`(running part ${key} for the cost model)`);
+    results[key] = await wanted.run();
+  }
+  return results[key] as R;
+}
 
 const PARTS = [
   part({
@@ -139,6 +158,29 @@ const PARTS = [
     goals: () => [],
   }),
   part({
+    key: 'cost',
+    title: '8. cost model: a month of storing and checking credentials on AWS',
+    run: async () =>
+      costModel(
+        costInputsOf(
+          await resultOf<AwsCallsResult>('calls'),
+          await resultOf<AwsCallsResult>('calls-envelope'),
+          await resultOf<SweepScaleResult>('sweep-scale'),
+        ),
+      ),
+    print: printCostModel,
+    goals: (r) => [
+      {
+        goal: `envelope store <= $${r.goalPerThousand} per 1,000 credentials a month (Lambda compute aside)`,
+        met: r.goalMet,
+        value: r.scenarios
+          .filter((s) => s.store === 'envelope')
+          .map((s) => `$${s.perThousand.toFixed(2)} at ${s.credentials.toLocaleString('en')}`)
+          .join(', '),
+      },
+    ],
+  }),
+  part({
     key: 'throughput',
     title: '5. local server throughput',
     run: benchServerThroughput,
@@ -197,7 +239,6 @@ async function main() {
       `warning: the machine is busy (load ${loadAtStart[0]} on ${os.cpus().length} cores): wall-clock figures will be pessimistic; CPU-time figures are less affected\n`,
     );
   }
-  const results: Record<string, unknown> = {};
   const timings: Record<string, number> = {};
   const goals: Goal[] = [];
   for (const p of selected) {

@@ -42,6 +42,12 @@ export interface CredvalConfig {
    * data keys of the stack's KMS key, kept in the table). README "Moving between stores" says how to switch.
    */
   secretStore: 'secretsmanager' | 'envelope';
+  /**
+   * Worker invocations the queue may run at once (the event source mapping's maximum concurrency, 2 to 1,000), each
+   * checking 10 credentials in parallel. 5 keeps ~50 checks in flight: about what a million credentials checked
+   * every 6 hours need (46 a second at ~1 s a check); README "Scale".
+   */
+  workerConcurrency: number;
 }
 
 /** The context keys `buildApp` reads (README "Deploy"). */
@@ -62,6 +68,7 @@ export const CONTEXT_KEYS = [
   'throttleBurst',
   'alarmTopicArn',
   'secretStore',
+  'workerConcurrency',
 ] as const;
 
 /** Fails synthesis with a message naming the key. */
@@ -164,9 +171,14 @@ export function configFromContext(node: Node): CredvalConfig {
     bad('secretStore', 'secretsmanager or envelope');
   }
 
+  const workerConcurrency = positiveInt('workerConcurrency', get('workerConcurrency'), 5);
+  // SQS event source mappings accept a maximum concurrency of 2 to 1,000.
+  if (workerConcurrency < 2 || workerConcurrency > 1000) bad('workerConcurrency', 'from 2 to 1000');
+
   return {
     stage,
     secretStore,
+    workerConcurrency,
     jwtIssuer,
     jwtAudience,
     tenantClaim,

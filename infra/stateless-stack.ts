@@ -253,7 +253,11 @@ export class StatelessStack extends Stack {
     const sweep = background('sweep', { timeout: Duration.minutes(5) });
     const worker = background('revalidation-worker', { memorySize: 1024, timeout: workerTimeout });
     worker.function.addEnvironment('CHECK_DEADLINE', WORKER_CHECK_DEADLINE);
-    worker.consumeQueue(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 });
+    worker.consumeQueue(this.queue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: config.workerConcurrency,
+    });
     const trigger = background('revalidation-trigger', {});
 
     // The change feed: the table's stream -> each stored check's history entry and events. Records are read in

@@ -34,15 +34,20 @@ export interface ReconcileResult {
 /**
  * Finds secrets that no credential item describes (a process that died between writing a secret and its item,
  * or between deleting an item and scheduling its secret's deletion) and schedules their deletion, recoverable
- * like any deleted credential's. It reads the secret store's list page by page and one item per secret.
+ * like any deleted credential's. It reads the secret store's list page by page and one item per secret, a
+ * page's items at once.
  */
+/** Secrets listed per page, and so item reads in flight at most. */
+const PAGE = 100;
+
 export async function reconcileSecrets(deps: ReconcileDeps): Promise<ReconcileResult> {
   const result: ReconcileResult = { examined: 0, orphans: 0, scheduled: 0, failed: 0, foreign: 0 };
   const head = `${deps.secretPrefix}/`;
   const cutoff = deps.clock.now().getTime() - deps.graceMs;
   let cursor: string | null = null;
   do {
-    const page = await deps.secrets.list(head, { limit: 100, cursor });
+    const page = await deps.secrets.list(head, { limit: PAGE, cursor });
+    const candidates: Array<{ name: string; tenantId: string; credentialId: string }> = [];
     for (const secret of page.items) {
       if (secret.deletionScheduled) continue;
       result.examined += 1;
@@ -52,10 +57,18 @@ export async function reconcileSecrets(deps: ReconcileDeps): Promise<ReconcileRe
         continue;
       }
       if (Date.parse(secret.createdAt) > cutoff) continue;
-      if (await deps.repository.get(owner.tenantId, owner.credentialId)) continue;
+      candidates.push({ name: secret.name, ...owner });
+    }
+    // A page's items are looked up at once: one after another, a million secrets would take longer than the
+    // function may run (~5 ms a read); a page is at most PAGE reads in flight.
+    const owned = await Promise.all(
+      candidates.map(async (c) => (await deps.repository.get(c.tenantId, c.credentialId)) !== null),
+    );
+    for (const [index, candidate] of candidates.entries()) {
+      if (owned[index]) continue;
       result.orphans += 1;
       try {
-        await deps.secrets.scheduleDeletion(secret.name, deps.recoveryDays);
+        await deps.secrets.scheduleDeletion(candidate.name, deps.recoveryDays);
         result.scheduled += 1;
       } catch (error) {
         result.failed += 1;

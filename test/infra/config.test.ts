@@ -17,6 +17,7 @@ describe('deployment settings from context', () => {
       logRetention: RetentionDays.ONE_MONTH,
       secretPrefix: 'credval/dev',
       secretStore: 'secretsmanager',
+      workerConcurrency: 5,
       checkInterval: '6h',
       invalidConfirmAfter: '5m',
       checkTimeout: '15s',
@@ -36,6 +37,7 @@ describe('deployment settings from context', () => {
       logRetentionDays: '90',
       throttleRate: '20',
       throttleBurst: 40,
+      workerConcurrency: '40',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:111111111111:alarms',
     });
     expect(config).toMatchObject({
@@ -47,6 +49,7 @@ describe('deployment settings from context', () => {
       logRetention: RetentionDays.THREE_MONTHS,
       secretPrefix: 'credval/prod',
       throttle: { rateLimit: 20, burstLimit: 40 },
+      workerConcurrency: 40,
       alarmTopicArn: 'arn:aws:sns:eu-west-1:111111111111:alarms',
     });
     expect(configOf({ jwtAudience: ['a', 'b'] }).jwtAudience).toEqual(['a', 'b']);
@@ -69,6 +72,8 @@ describe('deployment settings from context', () => {
     expect(() => configOf({ secretPrefix: 'credval/' })).toThrow(/"secretPrefix"/);
     expect(() => configOf({ checkTimeout: 'soon' })).toThrow(/"checkTimeout"/);
     expect(() => configOf({ alarmTopicArn: 'alarms' })).toThrow(/"alarmTopicArn"/);
+    expect(() => configOf({ workerConcurrency: 1 })).toThrow(/"workerConcurrency": from 2 to 1000/);
+    expect(() => configOf({ workerConcurrency: 'many' })).toThrow(/"workerConcurrency"/);
     expect(() => configOf({ secretStore: 'vault' })).toThrow(/"secretStore": secretsmanager or envelope/);
   });
 

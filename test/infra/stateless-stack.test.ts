@@ -805,10 +805,18 @@ describe('stateless stack with secretStore=envelope', () => {
   let stateless: StatelessStack;
 
   beforeAll(() => {
-    const built = buildApp(newApp(), { ...OVERRIDES, secretStore: 'envelope' });
+    // A larger worker concurrency rides along on this second synth (README "Scale").
+    const built = buildApp(newApp(), { ...OVERRIDES, secretStore: 'envelope', workerConcurrency: 40 });
     stateless = built.stateless;
     reader = grantReader(built);
   }, 60_000);
+
+  it('lets the queue run as many worker invocations at once as workerConcurrency says', () => {
+    Template.fromStack(stateless).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [reader.idOf(stateless.queue), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 40 },
+    });
+  });
 
   it('grants each function exactly the actions it calls: secret items and data keys, no Secrets Manager', () => {
     expect(Object.keys(EXPECTED_ENVELOPE_GRANTS).sort()).toEqual([...stateless.functions.keys()].sort());

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ASSUMPTIONS, type CostInputs, monthlyCosts, PRICES, perCheckUnits } from '../../bench/cost-model.ts';
+
+/** Inputs shaped like what parts 3b, 4 and 4b measure. */
+const INPUTS: CostInputs = {
+  calls: {
+    secretsmanager: {
+      worker: { 'DynamoDB:GetItem': 1, 'DynamoDB:PutItem': 1, 'SecretsManager:GetSecretValue': 1 },
+      changeFeed: { 'DynamoDB:PutItem': 1, 'EventBridge:PutEvents': 1 },
+    },
+    envelope: {
+      worker: { 'DynamoDB:GetItem': 2, 'DynamoDB:PutItem': 1, 'KMS:Decrypt': 1 },
+      changeFeed: { 'DynamoDB:PutItem': 1, 'EventBridge:PutEvents': 1 },
+    },
+  },
+  envelopeSecretItem: { twoVersions: 800, dataKeyBlob: 76 },
+  lease: { tableWcu: 2, indexWcu: 2 },
+  credentialItemBytes: 1500,
+  indexEntryBytes: 110,
+};
+
+const line = (lines: Array<{ item: string; monthly: number }>, name: string) =>
+  lines.find((l) => l.item.startsWith(name))?.monthly;
+
+describe('cost model', () => {
+  const checks = 1000 * ASSUMPTIONS.checksPerDay * ASSUMPTIONS.daysPerMonth;
+  const [secretsManager, envelope] = monthlyCosts(INPUTS, 1000);
+
+  it('counts a check as its lease, its write and its history entry, each moving what it moves', () => {
+    // Lease 2 + 2 (table, index), the check's write the same, the 1.5 kB history entry 2 units.
+    expect(perCheckUnits(INPUTS, 'envelope').writeUnits).toBe(10);
+    expect(line(envelope?.lines ?? [], 'DynamoDB writes')).toBeCloseTo(
+      checks * 10 * PRICES.dynamoWriteUnit,
+      6,
+    );
+  });
+
+  it('prices Secrets Manager per secret and call, and the envelope store by its KMS requests and items', () => {
+    expect(line(secretsManager?.lines ?? [], 'Secrets Manager secrets')).toBe(
+      1000 * PRICES.secretsManagerSecretMonth,
+    );
+    expect(line(envelope?.lines ?? [], 'Secrets Manager')).toBeUndefined();
+    expect(line(envelope?.lines ?? [], 'KMS requests')).toBeCloseTo(checks * PRICES.kmsRequest, 6);
+    // The envelope secret item is one more strongly consistent read per check, and its bytes are stored.
+    expect(perCheckUnits(INPUTS, 'envelope').readUnits).toBeGreaterThan(
+      perCheckUnits(INPUTS, 'secretsmanager').readUnits,
+    );
+    expect(line(envelope?.lines ?? [], 'DynamoDB storage')).toBeGreaterThan(
+      line(secretsManager?.lines ?? [], 'DynamoDB storage') ?? Number.POSITIVE_INFINITY,
+    );
+  });
+
+  it('adds the lines up, per 1,000 credentials', () => {
+    for (const cost of [secretsManager, envelope]) {
+      const sum = cost?.lines.reduce((a, l) => a + l.monthly, 0) ?? 0;
+      expect(cost?.total).toBeCloseTo(sum, 9);
+      expect(cost?.perThousand).toBeCloseTo(sum, 9);
+    }
+    expect(secretsManager?.total).toBeGreaterThan(400);
+    expect(envelope?.total).toBeLessThan(10);
+  });
+});
