@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { BUNDLING, FUNCTIONS_DIR, PROJECT_ROOT } from '../infra/credval-function.ts';
+import { type BUNDLING, bundlingFor, FUNCTIONS_DIR, PROJECT_ROOT } from '../infra/credval-function.ts';
 import { COPY_DIRS } from '../infra/stateless-stack.ts';
 import { ANY_FUNCTION_BUDGET, budgetGroup, bundleBudget } from '../test/bundles/budgets.ts';
 import { SIZES } from './lib/config.ts';
@@ -67,8 +67,11 @@ export const handler = async () => ({ statusCode: 200, body: String(clients.leng
 };
 
 /** The esbuild options aws-lambda-nodejs derives from BUNDLING (bundling.js buildEsbuildArgs). */
-export function esbuildOptionsOf(bundling: typeof BUNDLING): BuildOptions {
+export function esbuildOptionsOf(
+  bundling: typeof BUNDLING & { define?: Record<string, string> },
+): BuildOptions {
   return {
+    ...(bundling.define ? { define: { ...bundling.define } } : {}),
     bundle: true,
     platform: 'node',
     format: bundling.format === 'esm' ? 'esm' : 'cjs',
@@ -162,7 +165,9 @@ async function coldImports(
 export async function benchBundles(): Promise<BundlesResult> {
   const outdir = await mkdtemp(join(tmpdir(), 'credval-bench-bundles-'));
   try {
-    const options = esbuildOptionsOf(BUNDLING);
+    // As a deployment with the default secret store bundles them (`secretStore=envelope` swaps one store for the
+    // other; test:bundles builds and runs both).
+    const options = esbuildOptionsOf(bundlingFor('secretsmanager'));
     const entries = (await readdir(FUNCTIONS_DIR)).filter((f) => f.endsWith('.ts')).sort();
     // One esbuild run with every entry point (no code splitting: each output is a self-contained bundle).
     // esbuild then parses the shared dependencies once; the outputs are byte-identical to one build per

@@ -290,16 +290,20 @@ async function connectorsCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT.valid;
 }
 
-async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  if (args.length > 0)
-    throw new UsageError('serve takes no arguments; configure it with environment variables', 'serve');
+/** The settings from the environment; a bad one is a usage error (exit 64) naming the variable. */
+async function environmentOf(io: CliIo): Promise<Environment> {
   const { parseEnvironment } = await import('../shared/app/environment.ts');
-  let env: Environment;
   try {
-    env = parseEnvironment(io.env);
+    return parseEnvironment(io.env);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  if (args.length > 0)
+    throw new UsageError('serve takes no arguments; configure it with environment variables', 'serve');
+  const env = await environmentOf(io);
   // Loaded only here: the server pulls in the AWS SDK, dynalite and every route.
   const { startLocalServer } = await import('./local-server.ts');
   const server = await startLocalServer(env);
@@ -342,13 +346,7 @@ async function secretsCommand(args: string[], io: CliIo): Promise<number> {
   if (to !== 'envelope' && to !== 'secretsmanager') {
     throw new UsageError('--to must be envelope or secretsmanager', 'secrets');
   }
-  const { parseEnvironment } = await import('../shared/app/environment.ts');
-  let env: Environment;
-  try {
-    env = parseEnvironment(io.env);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const env = await environmentOf(io);
   const { migrateCommand } = await import('./secrets-command.ts');
   const ok = await migrateCommand(
     env,

@@ -266,6 +266,30 @@ function streamRecord(
   };
 }
 
+/** An SQS event of one message, as the event source mapping delivers it to the worker. */
+function sqsEvent(messageId: string, message: Record<string, unknown>) {
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: `AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0-${messageId.slice(0, 4)}`,
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AIDAIENQZJOLO23YVJ4VO',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:credval-revalidation',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  };
+}
+
 const problemCode = (answer: HttpAnswer) => (JSON.parse(answer.body ?? '{}') as { code?: string }).code;
 const json = (answer: HttpAnswer) => JSON.parse(answer.body ?? 'null') as Record<string, unknown>;
 const header = (answer: HttpAnswer, name: string) =>
@@ -441,33 +465,15 @@ describe('Lambda bundles', () => {
     },
     'revalidation-worker': {
       what: 'the worker takes an SQS batch about a missing credential: gone, no failure, no secret read',
-      event: () => ({
-        Records: [
-          {
-            messageId: '059f36b4-87a3-44ab-83d2-661975830a7d',
-            receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a',
-            body: JSON.stringify({
-              tenantId: TENANT,
-              credentialId: MISSING_ID,
-              version: 3,
-              checkId: `sched:${MISSING_ID}:3`,
-              trigger: 'schedule',
-              cause: 'sweep',
-            }),
-            attributes: {
-              ApproximateReceiveCount: '1',
-              SentTimestamp: String(Date.now()),
-              SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-              ApproximateFirstReceiveTimestamp: String(Date.now()),
-            },
-            messageAttributes: {},
-            md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:credval-revalidation',
-            awsRegion: 'eu-west-1',
-          },
-        ],
-      }),
+      event: () =>
+        sqsEvent('059f36b4-87a3-44ab-83d2-661975830a7d', {
+          tenantId: TENANT,
+          credentialId: MISSING_ID,
+          version: 3,
+          checkId: `sched:${MISSING_ID}:3`,
+          trigger: 'schedule',
+          cause: 'sweep',
+        }),
       check: (result, calls) => {
         expect(result).toEqual({ batchItemFailures: [] });
         expect(calls).toEqual([`${DYNAMO}GetItem`]);
@@ -942,33 +948,15 @@ describe('Lambda bundles', () => {
       await runEnvelope('revalidation-worker', {
         what: 'worker',
         env: { EGRESS_ALLOW: '127.0.0.0/8' },
-        event: () => ({
-          Records: [
-            {
-              messageId: '159f36b4-87a3-44ab-83d2-661975830a7d',
-              receiptHandle: 'AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0b',
-              body: JSON.stringify({
-                tenantId: TENANT,
-                credentialId: createdId,
-                version: null,
-                checkId: `event:bundle-envelope-${createdId}`,
-                trigger: 'event',
-                cause: 'bundle test',
-              }),
-              attributes: {
-                ApproximateReceiveCount: '1',
-                SentTimestamp: String(Date.now()),
-                SenderId: 'AIDAIENQZJOLO23YVJ4VO',
-                ApproximateFirstReceiveTimestamp: String(Date.now()),
-              },
-              messageAttributes: {},
-              md5OfBody: 'e4e68fb7bd0e697a0ae8f1bb342846b3',
-              eventSource: 'aws:sqs',
-              eventSourceARN: 'arn:aws:sqs:eu-west-1:111111111111:credval-revalidation',
-              awsRegion: 'eu-west-1',
-            },
-          ],
-        }),
+        event: () =>
+          sqsEvent('159f36b4-87a3-44ab-83d2-661975830a7d', {
+            tenantId: TENANT,
+            credentialId: createdId,
+            version: null,
+            checkId: `event:bundle-envelope-${createdId}`,
+            trigger: 'event',
+            cause: 'bundle test',
+          }),
         check: (result, calls) => {
           expect(result).toEqual({ batchItemFailures: [] });
           expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT, `${DYNAMO}PutItem`]);
