@@ -399,18 +399,11 @@ export class StatelessStack extends Stack {
 
     // Alarms: anything in the dead-letter queues, a stuck queue or stream, and per function errors and throttles.
     this.alarms.push(
-      new Alarm(this, 'ChangeFeedFailuresAlarm', {
-        alarmDescription:
-          'credval: stored changes whose history entry or events could not be written wait in the change-feed failure queue',
-        metric: this.changeFeedFailures.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      this.anyMessageAlarm(
+        'ChangeFeedFailuresAlarm',
+        this.changeFeedFailures,
+        'credval: stored changes whose history entry or events could not be written wait in the change-feed failure queue',
+      ),
       new Alarm(this, 'ChangeFeedLagAlarm', {
         alarmDescription:
           'credval: the change feed is more than 5 minutes behind the table (history and events late)',
@@ -423,17 +416,11 @@ export class StatelessStack extends Stack {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'DeadLettersAlarm', {
-        alarmDescription: 'credval: revalidation messages failed 5 times and wait in the dead-letter queue',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      this.anyMessageAlarm(
+        'DeadLettersAlarm',
+        this.deadLetterQueue,
+        'credval: revalidation messages failed 5 times and wait in the dead-letter queue',
+      ),
       new Alarm(this, 'QueueBacklogAlarm', {
         alarmDescription: 'credval: the oldest revalidation message has waited more than 30 minutes',
         metric: this.queue.metricApproximateAgeOfOldestMessage({
@@ -456,6 +443,21 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'RevalidationQueueUrl', { value: this.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+  }
+
+  /** An alarm as soon as any message waits in `queue` (a queue of failures, where one is too many). */
+  private anyMessageAlarm(id: string, queue: Queue, description: string): Alarm {
+    return new Alarm(this, id, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 }
 

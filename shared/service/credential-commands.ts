@@ -150,13 +150,15 @@ export class CredentialCommands {
     const rotating = Object.keys(patchFields).some((k) => secretKeys.includes(k) && patchFields[k] !== null);
     const recheck = rotating || request.fields !== undefined || request.requirements !== undefined;
     const now = this.deps.clock.now();
-    const renamed: Credential = {
-      ...current,
-      name: request.name ?? current.name,
-      description: request.description ?? current.description,
-      version: current.version + 1,
+    // The request's name and description on a stored version, as its next version.
+    const editOf = (base: Credential): Credential => ({
+      ...base,
+      name: request.name ?? base.name,
+      description: request.description ?? base.description,
+      version: base.version + 1,
       updatedAt: now.toISOString(),
-    };
+    });
+    const renamed = editOf(current);
     if (!recheck) {
       await this.replace(renamed, current.version, ifMatch);
       return renamed;
@@ -202,15 +204,8 @@ export class CredentialCommands {
     //    lose a checked rotation: re-apply it on top (unless the caller pinned the version with If-Match).
     let base = current;
     for (let attempt = 1; ; attempt++) {
-      const onto: Credential = {
-        ...base,
-        name: request.name ?? base.name,
-        description: request.description ?? base.description,
-        version: base.version + 1,
-        updatedAt: now.toISOString(),
-      };
       const updated = {
-        ...this.afterCheck(onto, report, now, 'valid', 'rotate', changes),
+        ...this.afterCheck(editOf(base), report, now, 'valid', 'rotate', changes),
         secretVersion: versionId,
       };
       try {

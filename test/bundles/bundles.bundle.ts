@@ -870,13 +870,31 @@ describe('Lambda bundles', () => {
       return run.result;
     }
     const secretItem = async (id: string) => {
-      const raw = await createDynamoClient(dynamo.endpoint).send(
-        new GetItemCommand({
-          TableName: ENVELOPE_TABLE,
-          Key: marshall(secretItemKey(`credval/dev/${TENANT}/${id}`)),
-        }),
-      );
-      return raw.Item;
+      const client = createDynamoClient(dynamo.endpoint);
+      try {
+        const raw = await client.send(
+          new GetItemCommand({
+            TableName: ENVELOPE_TABLE,
+            Key: marshall(secretItemKey(`credval/dev/${TENANT}/${id}`)),
+          }),
+        );
+        return raw.Item;
+      } finally {
+        client.destroy();
+      }
+    };
+    /** Another credential, created through the envelope create-credential bundle: its id. */
+    const createAnother = async (name: string): Promise<string> => {
+      const answer = await runEnvelope('create-credential', {
+        what: `create ${name}`,
+        env: { EGRESS_ALLOW: '127.0.0.0/8' },
+        event: () =>
+          httpEvent('create-credential', {
+            body: { connector: 'dolibarr', name, fields: { baseUrl: dolibarr.url, apiKey: API_KEY } },
+          }),
+        check: (result) => expect(result).toMatchObject({ statusCode: 201 }),
+      });
+      return String(json(answer as HttpAnswer).id);
     };
 
     it('keeps every envelope bundle within its budget, with no Secrets Manager client in it', () => {
@@ -966,20 +984,7 @@ describe('Lambda bundles', () => {
 
     it('recheck-credential: a ciphertext moved to another credential fails closed (500 secret_unreadable)', async () => {
       const client = createDynamoClient(dynamo.endpoint);
-      const other = await runEnvelope('create-credential', {
-        what: 'create another',
-        env: { EGRESS_ALLOW: '127.0.0.0/8' },
-        event: () =>
-          httpEvent('create-credential', {
-            body: {
-              connector: 'dolibarr',
-              name: 'Other',
-              fields: { baseUrl: dolibarr.url, apiKey: API_KEY },
-            },
-          }),
-        check: (answer) => expect(answer).toMatchObject({ statusCode: 201 }),
-      });
-      const otherId = String(json(other as HttpAnswer).id);
+      const otherId = await createAnother('Other');
       const [from, to] = [await secretItem(createdId), await secretItem(otherId)];
       const ids = (to?.versions?.L ?? []).map((v) => v.M?.id);
       const moved = (from?.versions?.L ?? [])
@@ -1018,20 +1023,7 @@ describe('Lambda bundles', () => {
     it('reconcile: lists the secret items shard by shard (never a Scan) and schedules an orphan', async () => {
       const client = createDynamoClient(dynamo.endpoint);
       // An orphan: a secret item whose credential item is gone (a crash between the two writes).
-      const orphan = await runEnvelope('create-credential', {
-        what: 'create an orphan',
-        env: { EGRESS_ALLOW: '127.0.0.0/8' },
-        event: () =>
-          httpEvent('create-credential', {
-            body: {
-              connector: 'dolibarr',
-              name: 'Orphan',
-              fields: { baseUrl: dolibarr.url, apiKey: API_KEY },
-            },
-          }),
-        check: (answer) => expect(answer).toMatchObject({ statusCode: 201 }),
-      });
-      const orphanId = String(json(orphan as HttpAnswer).id);
+      const orphanId = await createAnother('Orphan');
       await client.send(
         new DeleteItemCommand({
           TableName: ENVELOPE_TABLE,

@@ -16,6 +16,7 @@ import {
   startServerProcess,
 } from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+import { dolibarrClerks } from '../simulators/fixtures.ts';
 
 const TOKEN = 'envelope-store-token-0123456789';
 const TENANT = 'enveloped';
@@ -45,14 +46,7 @@ describe('the local server with SECRET_STORE=envelope', () => {
 
   beforeAll(async () => {
     dolibarr = await startDolibarrSimulator({
-      users: [CANARY, OTHER, ROTATED].map((apiKey, i) => ({
-        id: i + 1,
-        login: `user${i}`,
-        apiKey,
-        firstname: 'Env',
-        lastname: String(i),
-        rights: ['user.self.creer', 'societe.lire'],
-      })),
+      users: dolibarrClerks([CANARY, OTHER, ROTATED], 'Env'),
       failureDelayMs: 0,
     });
     dataDir = await mkdtemp(join(tmpdir(), 'credval-envelope-'));

@@ -8,12 +8,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCliProcess } from '../helpers/cli.ts';
 import { api, HOOK_TIMEOUT_MS, type ServerProcess, startServerProcess } from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/credval.js', import.meta.url));
 const TOKEN = 'output-test-token-3c4d5e6f';
 const CANARY = 'output-canary-key-8a7b6c5d4e';
 const QUERY_SECRET = 'query-canary-1f2e3d';
@@ -132,36 +131,16 @@ describe('credval serve output', () => {
   });
 });
 
-/** Runs `credval serve` expecting it to fail at start: its exit code, output and how long it took. */
-function serveExpectingExit(dataDir: string) {
-  return new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOCAL_API_TOKENS: `${TOKEN}:t1` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    // It must exit on its own; a server that keeps running fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('one server per DATA_DIR', () => {
   it('a second server on a DATA_DIR in use exits with a message naming it; the first keeps serving', async () => {
     const dataDir = await tempDir();
     const first = await start(dataDir);
-    const second = await serveExpectingExit(dataDir);
+    // It must exit on its own: one that keeps serving is killed at runCliProcess's timeout and fails here.
+    const second = await runCliProcess(['serve'], '', {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      LOCAL_API_TOKENS: `${TOKEN}:t1`,
+    });
     expect(second.code).toBe(70);
     expect(second.stderr).toBe(
       `credval: the server could not start: DATA_DIR ${dataDir} is in use by another credval server (pid ${first.pid}; lock file ${dataDir}/server.lock). Stop that server first, or give this one another DATA_DIR.\n`,

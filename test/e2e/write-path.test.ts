@@ -21,6 +21,7 @@ import {
   startServerProcess,
 } from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+import { dolibarrClerks } from '../simulators/fixtures.ts';
 
 const TOKEN = 'write-path-token-0123456789';
 const TENANT = 'writer';
@@ -52,14 +53,7 @@ describe.each<SecretStoreKind>(['secretsmanager', 'envelope'])(
 
     beforeAll(async () => {
       dolibarr = await startDolibarrSimulator({
-        users: [...KEYS, CANARY].map((apiKey, i) => ({
-          id: i + 1,
-          login: `user${i}`,
-          apiKey,
-          firstname: 'Writer',
-          lastname: String(i),
-          rights: ['user.self.creer', 'societe.lire'],
-        })),
+        users: dolibarrClerks([...KEYS, CANARY], 'Writer'),
         failureDelayMs: 0,
       });
       dataDir = await mkdtemp(join(tmpdir(), 'credval-write-path-'));

@@ -12,6 +12,7 @@ import { openStorage, type SecretStoreKind } from '../../shared/app/storage.ts';
 import { runCli } from '../helpers/cli.ts';
 import { api } from '../helpers/local-server.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
+import { dolibarrClerks } from '../simulators/fixtures.ts';
 
 const TOKEN = 'migrate-token-0123456789';
 const TENANT = 'movers';
@@ -64,14 +65,7 @@ describe('credval secrets migrate (local storage)', () => {
 
   beforeAll(async () => {
     dolibarr = await startDolibarrSimulator({
-      users: KEYS.map((apiKey, i) => ({
-        id: i + 1,
-        login: `user${i}`,
-        apiKey,
-        firstname: 'Mover',
-        lastname: String(i),
-        rights: ['user.self.creer', 'societe.lire'],
-      })),
+      users: dolibarrClerks(KEYS, 'Mover'),
       failureDelayMs: 0,
     });
     dataDir = await mkdtemp(join(tmpdir(), 'credval-migrate-'));

@@ -50,6 +50,21 @@ export const dolibarrRecordedConfig = (overrides: Partial<DolibarrConfig> = {}):
   ...overrides,
 });
 
+/**
+ * One ordinary Dolibarr user per key (`user0`, `user1`, ...), each allowed to read third parties: a key that
+ * checks valid without admin rights, for tests that need several distinct working keys.
+ */
+export function dolibarrClerks(keys: readonly string[], firstname: string): DolibarrUser[] {
+  return keys.map((apiKey, i) => ({
+    id: i + 1,
+    login: `user${i}`,
+    apiKey,
+    firstname,
+    lastname: String(i),
+    rights: ['user.self.creer', 'societe.lire'],
+  }));
+}
+
 /** Placeholder → secret for one Dolibarr exchange (its `<KEY>` belongs to the exchange's user). */
 export function dolibarrSecrets(slot: DolibarrSlot | null): Record<string, string> {
   return { '<KEY>': DOLIBARR_KEYS[slot ?? 'admin'], '<PASSWORD>': DOLIBARR_READONLY_PASSWORD };
