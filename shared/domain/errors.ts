@@ -86,3 +86,8 @@ export class InvalidCursorError extends ServiceError {
     super('invalid_cursor', message);
   }
 }
+
+/** A secret named by ARN could not be read; the message is safe to show in a stack's events. */
+export class SecretReadError extends Error {
+  override readonly name = 'SecretReadError';
+}

@@ -2,7 +2,7 @@ import type { HostLimiter } from './host-limiter.ts';
 
 /** What a probe asks the guarded client to send. */
 export interface OutboundRequest {
-  method: 'GET' | 'POST' | 'HEAD';
+  method: 'GET' | 'POST' | 'HEAD' | 'PUT';
   /** Absolute http(s) URL. It may carry no secret: secrets travel in headers or the body only. */
   url: string;
   headers?: Record<string, string>;

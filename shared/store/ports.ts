@@ -171,3 +171,13 @@ export interface RevalidationQueue {
   /** Enqueues messages (any number; adapters batch them). */
   send(messages: RevalidationMessage[]): Promise<void>;
 }
+
+/** A secret read by ARN (a deploy-time check): its text and the version that was read. */
+export interface SecretText {
+  /** A JSON object by field name, or the bare value of a connector's one secret field. */
+  value: string;
+  versionId: string | null;
+}
+
+/** Reads a secret that credval does not keep, by ARN. Throws SecretReadError for anything a user can fix. */
+export type SecretReader = (arn: string) => Promise<SecretText>;
