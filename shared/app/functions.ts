@@ -44,3 +44,14 @@ export function allFunctions(): Array<{ name: FunctionName; uses: Uses }> {
     })),
   ];
 }
+
+/**
+ * Functions of the constructs other teams put in their own stacks (infra/credential-check.ts): bundled like the
+ * others, but no part of a credval deployment.
+ */
+export const CONSTRUCT_FUNCTIONS = {
+  'credential-check': {
+    summary: 'CloudFormation custom resource: checks a credential during a deploy, its secret read by ARN',
+    uses: { vendors: true },
+  },
+} as const satisfies Record<string, BackgroundFunction>;

@@ -1,0 +1,217 @@
+// The CredentialCheck construct in a consumer's stack, written the way an integration team would write it: their
+// own App and Stack, their own secret, the check's attributes used by their other resources.
+import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CredentialCheck } from '../../infra/credential-check.ts';
+import { newApp, synthesize, violations } from './support.ts';
+
+const CANARY = 'canary-7e6d5c4b3a2f1e0d-SECRET';
+
+/** The consumer's stack: an Odoo and a Dolibarr credential, each checked, their identities kept as parameters. */
+function consumerApp() {
+  const app = newApp();
+  const stack = new Stack(app, 'ErpIntegration');
+
+  const syncKey = new Key(stack, 'SyncSecretsKey', { enableKeyRotation: true });
+  const odooSecret = new Secret(stack, 'OdooApiKey', {
+    description: 'API key of the Odoo sync user, as {"password": "..."}',
+    encryptionKey: syncKey,
+  });
+  const dolibarrSecret = new Secret(stack, 'DolibarrApiKey', {
+    description: 'API key of the Dolibarr sync user (the bare key)',
+  });
+  for (const secret of [odooSecret, dolibarrSecret]) {
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotated by the ERP administrators in the ERP itself, then stored here.',
+    });
+  }
+
+  const odoo = new CredentialCheck(stack, 'OdooCheck', {
+    connector: 'odoo',
+    fields: { serverUrl: 'https://erp.example.com', database: 'prod', username: 'sync@example.com' },
+    secret: odooSecret,
+    requirements: [
+      { resource: 'res.partner', access: ['read', 'write'] },
+      { resource: 'purchase.order', access: ['read'] },
+    ],
+    onInconclusive: 'fail',
+    secretVersion: '2026-12-01',
+  });
+  const dolibarr = new CredentialCheck(stack, 'DolibarrCheck', {
+    connector: 'dolibarr',
+    fields: { baseUrl: 'https://dolibarr.internal.example.com' },
+    secret: dolibarrSecret,
+    egressAllow: ['10.20.0.0/16'],
+    deadline: '45s',
+  });
+
+  new StringParameter(stack, 'OdooSyncUser', {
+    parameterName: '/erp/odoo/sync-user',
+    stringValue: odoo.identityLogin,
+  });
+  new CfnOutput(stack, 'OdooVersion', { value: odoo.vendorVersion });
+  new CfnOutput(stack, 'DolibarrVerdict', { value: dolibarr.verdict });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, odoo, dolibarr, odooSecret, dolibarrSecret };
+}
+
+describe('CredentialCheck in a consumer stack', () => {
+  let built: ReturnType<typeof consumerApp>;
+  let template: Template;
+  let synthError: Error | undefined;
+  beforeAll(() => {
+    built = consumerApp();
+    synthError = synthesize(built.app);
+    template = Template.fromStack(built.stack);
+  });
+
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    built.stack.getLogicalId(construct.node.defaultChild as never);
+
+  it('is a custom resource with the check inputs as properties, backed by its own function', () => {
+    template.hasResourceProperties('Custom::CredvalCredentialCheck', {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OdooCheckProviderFunction'), 'Arn'] },
+      ServiceTimeout: '90',
+      Connector: 'odoo',
+      Fields: { serverUrl: 'https://erp.example.com', database: 'prod', username: 'sync@example.com' },
+      Requirements: [
+        { resource: 'res.partner', access: ['read', 'write'] },
+        { resource: 'purchase.order', access: ['read'] },
+      ],
+      SecretArn: { Ref: logicalId(built.odooSecret) },
+      OnInconclusive: 'fail',
+      SecretVersion: '2026-12-01',
+    });
+    template.hasResourceProperties('Custom::CredvalCredentialCheck', {
+      Connector: 'dolibarr',
+      OnInconclusive: 'warn',
+      SecretArn: { Ref: logicalId(built.dolibarrSecret) },
+      ServiceTimeout: '105',
+    });
+    template.resourceCountIs('Custom::CredvalCredentialCheck', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+  });
+
+  it('gives the function the check deadline and the egress allow-list, and no credval resource names', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [, dolibarr] = Object.entries(functions).find(([id]) => id.startsWith('DolibarrCheck')) ?? [];
+    const properties = dolibarr?.Properties as { Environment: { Variables: Record<string, string> } };
+    const variables = properties.Environment.Variables;
+    expect(variables).toMatchObject({ CHECK_DEADLINE: '45s', EGRESS_ALLOW: '10.20.0.0/16' });
+    expect(Object.keys(variables).filter((k) => /TABLE|QUEUE|BUS|SECRET_PREFIX|KMS/.test(k))).toEqual([]);
+    expect(properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 75 });
+  });
+
+  it('lets each function read only its own secret, and decrypt with that secret’s key only through Secrets Manager', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statementsOf = (prefix: string) =>
+      Object.entries(policies)
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(
+          ([, policy]) =>
+            (policy.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } })
+              .PolicyDocument.Statement,
+        );
+    const secretReads = (prefix: string) =>
+      statementsOf(prefix).filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
+    expect(secretReads('OdooCheck')).toEqual([
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: logicalId(built.odooSecret) },
+      }),
+    ]);
+    expect(secretReads('DolibarrCheck')).toEqual([
+      expect.objectContaining({ Resource: { Ref: logicalId(built.dolibarrSecret) } }),
+    ]);
+    // Only the Odoo secret has a key of its own; the Dolibarr function gets no KMS action at all.
+    expect(JSON.stringify(statementsOf('DolibarrCheck'))).not.toContain('kms:');
+    const actions = statementsOf('OdooCheck').flatMap((s) => [s.Action].flat() as string[]);
+    expect([...new Set(actions)].sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    // The secret's own key lets the Odoo check's role decrypt, through Secrets Manager only.
+    const keyPolicy = Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties as {
+      KeyPolicy: { Statement: Array<Record<string, unknown>> };
+    };
+    const decrypts = keyPolicy.KeyPolicy.Statement.filter((s) =>
+      JSON.stringify(s.Principal).includes('CheckProviderRole'),
+    );
+    expect(decrypts).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Principal: { AWS: { 'Fn::GetAtt': [expect.stringMatching(/^OdooCheckProviderRole/), 'Arn'] } },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('exposes the verdict, identity and vendor version as attributes other resources reference', () => {
+    const checkId = logicalId(built.odoo.resource as never);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Value: { 'Fn::GetAtt': [checkId, 'IdentityLogin'] },
+    });
+    template.hasOutput('OdooVersion', { Value: { 'Fn::GetAtt': [checkId, 'VendorVersion'] } });
+    template.hasOutput('DolibarrVerdict', {
+      Value: { 'Fn::GetAtt': [logicalId(built.dolibarr.resource as never), 'Verdict'] },
+    });
+  });
+
+  it('is cdk-nag clean (AwsSolutions)', () => {
+    expect(synthError).toBeUndefined();
+    expect(violations(built.app)).toEqual([]);
+  });
+});
+
+describe('CredentialCheck refuses at synthesis what would not work or would leak', () => {
+  const attempt = (props: Partial<ConstructorParameters<typeof CredentialCheck>[2]>) => () => {
+    const stack = new Stack(newApp(), 'Consumer');
+    new CredentialCheck(stack, 'Check', {
+      connector: 'odoo',
+      fields: { serverUrl: 'https://erp.example.com', database: 'prod', username: 'sync' },
+      secret: new Secret(stack, 'Key'),
+      ...props,
+    });
+  };
+
+  it('a secret field in fields, without repeating its value', () => {
+    const run = attempt({
+      fields: { serverUrl: 'https://erp.example.com', database: 'p', username: 'u', password: CANARY },
+    });
+    expect(run).toThrow(
+      'CredentialCheck Check: "password" is a secret field: put it in the secret, not in fields, which are written into the template.',
+    );
+    try {
+      run();
+    } catch (error) {
+      expect((error as Error).message).not.toContain(CANARY);
+    }
+  });
+
+  it.each([
+    [{ connector: 'sap' }, 'unknown connector "sap" (known: dolibarr, odoo, precoro)'],
+    [{ fields: { serverUrl: 'https://x', dbname: 'p' } }, 'odoo has no field "dbname"'],
+    [{ egressAllow: ['10.0.0.0/33'] }, 'egressAllow:'],
+    [{ deadline: '10m' }, 'deadline: at most 5 minutes'],
+    [{ deadline: 'soon' }, 'deadline:'],
+    [{ requirements: [{ resource: ' ', access: ['read'] }] }, 'every requirement names a resource'],
+  ] as const)('%o', (props, message) => {
+    expect(attempt(props as never)).toThrow(message);
+  });
+});
