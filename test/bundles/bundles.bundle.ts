@@ -22,12 +22,15 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASELINE_SOURCE, esbuildOptionsOf } from '../../bench/bundles.ts';
 import { buildApp } from '../../infra/app.ts';
+import { CredentialCheck } from '../../infra/credential-check.ts';
 import { BUNDLING, ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/credval-function.ts';
 import type { StatelessStack } from '../../infra/stateless-stack.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
@@ -104,11 +107,16 @@ type AwsCalls = string[];
 
 /**
  * Forwards DynamoDB calls to dynalite, answers Secrets Manager's ListSecrets with `secretList` (the
- * reconciliation's one read), and every other AWS API with an error, recording them all.
+ * reconciliation's one read) and GetSecretValue from `secretValues`, and every other AWS API with an error,
+ * recording them all.
  */
 async function startAwsProxy(dynamoEndpoint: string) {
   const calls: AwsCalls = [];
-  const state = { secretList: [] as Array<{ Name: string; CreatedDate: number }> };
+  const state = {
+    secretList: [] as Array<{ Name: string; CreatedDate: number }>,
+    /** GetSecretValue answers by ARN (the CredentialCheck provider's one read). */
+    secretValues: {} as Record<string, { SecretString: string; VersionId: string }>,
+  };
   const upstream = new URL(dynamoEndpoint);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -119,6 +127,19 @@ async function startAwsProxy(dynamoEndpoint: string) {
       if (target === 'secretsmanager.ListSecrets') {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify({ SecretList: state.secretList }));
+        return;
+      }
+      if (target === 'secretsmanager.GetSecretValue') {
+        const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId: string };
+        const secret = state.secretValues[SecretId];
+        res.writeHead(secret ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(
+          JSON.stringify(
+            secret
+              ? { ARN: SecretId, ...secret }
+              : { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the secret." },
+          ),
+        );
         return;
       }
       if (target === 'TrentService.GenerateDataKey' || target === 'TrentService.Decrypt') {
@@ -1045,6 +1066,114 @@ describe('Lambda bundles', () => {
       });
       expect((await secretItem(orphanId))?.deletion).toBeDefined();
     });
+  });
+
+  describe('the CredentialCheck provider, bundled by the construct in a consumer stack', () => {
+    const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:erp/dolibarr-AbCdEf';
+    const CANARY = 'canary-bundle-3c2b1a0f9e8d-SECRET';
+    let bundle = '';
+    let variables: Record<string, string> = {};
+    let properties: Record<string, unknown> = {};
+    let receiver: { url: string; bodies: string[]; close(): Promise<void> };
+
+    beforeAll(async () => {
+      const app = newApp({ bundle: true });
+      const stack = new Stack(app, 'ErpIntegration');
+      const check = new CredentialCheck(stack, 'DolibarrCheck', {
+        connector: 'dolibarr',
+        fields: { baseUrl: dolibarr.url },
+        secret: Secret.fromSecretCompleteArn(stack, 'DolibarrKey', SECRET_ARN),
+        egressAllow: ['127.0.0.0/8'],
+        deadline: '20s',
+      });
+      const failure = synthesize(app);
+      if (failure) throw failure;
+      const resources = Template.fromStack(stack).toJSON().Resources;
+      const fn = resources[stack.getLogicalId(check.provider.function.node.defaultChild as CfnFunction)];
+      bundle = join(
+        app.outdir,
+        `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`,
+        'index.mjs',
+      );
+      variables = fn.Properties.Environment.Variables;
+      properties = resources[stack.getLogicalId(check.resource.node.defaultChild as CfnResource)].Properties;
+
+      const bodies: string[] = [];
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          bodies.push(Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      receiver = {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        bodies,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    }, 120_000);
+    afterAll(() => receiver?.close());
+
+    /** A Create as CloudFormation sends it, with the properties the template gives the resource. */
+    const createEvent = () => ({
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:ErpIntegration-DolibarrCheck',
+      ResponseURL: `${receiver.url}/cloudformation-custom-resource-response-euwest1/stack%7CDolibarrCheck%7C1?X-Amz-Signature=abc`,
+      StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/ErpIntegration/0f1e2d3c',
+      RequestId: 'b1c2d3e4-0000-4000-8000-000000000001',
+      LogicalResourceId: 'DolibarrCheck1A2B3C4D',
+      ResourceType: 'Custom::CredvalCredentialCheck',
+      ResourceProperties: { ...properties, ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:x' },
+    });
+
+    async function run(secret: string) {
+      proxy.state.secretValues[SECRET_ARN] = {
+        SecretString: JSON.stringify({ apiKey: secret }),
+        VersionId: 'v7',
+      };
+      receiver.bodies.length = 0;
+      const result = await invoke(
+        'credential-check',
+        { what: 'custom resource', env: variables, event: createEvent, check: () => {} },
+        bundle,
+      );
+      const diagnostics = `exit ${result.exitCode}\n--- stdout\n${result.stdout.slice(-4000)}\n--- stderr\n${result.stderr.slice(-4000)}`;
+      expect(result.error, `${JSON.stringify(result.error)}\n${diagnostics}`).toBeUndefined();
+      expect(result.network, 'non-loopback network use').toEqual([]);
+      expect(result.calls).toEqual(['secretsmanager.GetSecretValue']);
+      expect(receiver.bodies).toHaveLength(1);
+      return { ...result, answer: JSON.parse(receiver.bodies[0] ?? '{}') as Record<string, unknown> };
+    }
+
+    it('reads the secret by ARN, checks the key against the simulator and answers SUCCESS with the attributes', async () => {
+      const code = readFileSync(bundle);
+      expect(code.length).toBeLessThanOrEqual(bundleBudget('credential-check'));
+      const result = await run(API_KEY);
+      sizes.push({
+        name: 'credential-check',
+        bytes: code.length,
+        gzipBytes: gzipSync(code).length,
+        sourceMapBytes: statSync(`${bundle}.map`).size,
+        ...(result.importMs === undefined ? {} : { importMs: Math.round(result.importMs) }),
+        ...(result.invokeMs === undefined ? {} : { invokeMs: Math.round(result.invokeMs) }),
+      });
+      expect(result.answer).toMatchObject({
+        Status: 'SUCCESS',
+        Data: { Verdict: 'valid', IdentityLogin: 'svc', SecretVersionId: 'v7' },
+      });
+      expect(`${receiver.bodies[0]}${result.stdout}${result.stderr}`).not.toContain(API_KEY);
+    }, 60_000);
+
+    it('fails the deployment for a key the vendor refuses, with no trace of the key in the answer or the logs', async () => {
+      const result = await run(CANARY);
+      expect(result.answer).toMatchObject({ Status: 'FAILED', Data: { Verdict: 'invalid' } });
+      expect(String(result.answer.Reason)).toMatch(
+        /^credval: the Dolibarr credential is invalid \(invalid_credentials/,
+      );
+      expect(`${receiver.bodies[0]}${result.stdout}${result.stderr}`).not.toContain(CANARY);
+    }, 60_000);
   });
 
   for (const [name, scenario] of Object.entries(scenarios)) {
