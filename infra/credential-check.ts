@@ -1,4 +1,6 @@
-import { CustomResource, Duration, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -11,6 +13,25 @@ import { CredvalFunction } from './credval-function.ts';
 export interface CredentialRequirement {
   resource: string;
   access: Array<'read' | 'write'>;
+}
+
+/** What a credval deployment offers the checks that register credentials with it (`Credval.registry`). */
+export interface CredvalRegistry {
+  /** The deployment's register-credential function, which the check's function invokes. */
+  readonly registerFunction: IFunction;
+  /** The roles that read a registered credential's secret when they re-check it (the worker, POST .../recheck). */
+  readonly secretReaders: IRole[];
+}
+
+/** Registration of the checked credential with a credval deployment, which then re-checks it on its schedule. */
+export interface CredentialRegistration {
+  /** The credval deployment (a `Credval` construct's `registry`, or the stateless stack's). */
+  credval: CredvalRegistry;
+  /** The tenant the credential belongs to in credval. */
+  tenant: string;
+  /** The credential's name in credval (default: the construct's id). */
+  name?: string;
+  description?: string;
 }
 
 export interface CredentialCheckProps {
@@ -45,6 +66,13 @@ export interface CredentialCheckProps {
   deadline?: string;
   /** Retention of the check function's log group. Default one month. */
   logRetention?: RetentionDays;
+  /**
+   * Register the credential with a credval deployment once it checks out, so credval re-checks it on its schedule
+   * and announces every status change. The secret is not copied: credval's re-checking functions get read access
+   * to this one secret, read it by ARN, and never write or delete it. Deleting this resource removes the
+   * registration. The deployment must be in the same account (the grants are made here, in this stack).
+   */
+  register?: CredentialRegistration;
 }
 
 interface CatalogueField {
@@ -69,6 +97,8 @@ export class CredentialCheck extends Construct {
   readonly resource: CustomResource;
   /** The function CloudFormation calls (one per check, so that it can read only its own secret). */
   readonly provider: CredvalFunction;
+  /** With `register`: the policy that lets credval's re-checking functions read the secret. */
+  readonly readersPolicy?: Policy;
 
   constructor(scope: Construct, id: string, props: CredentialCheckProps) {
     super(scope, id);
@@ -135,6 +165,49 @@ export class CredentialCheck extends Construct {
       timeout,
     });
     props.secret.grantRead(this.provider.role);
+    // Before failing an update it asks whether the stack is rolling back (a failing rollback leaves it stuck).
+    this.provider.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [Stack.of(this).stackId],
+      }),
+    );
+    const registration = props.register;
+    if (registration) {
+      if (!Token.isUnresolved(registration.tenant) && !/^.{1,128}$/.test(registration.tenant)) {
+        refuse(id, 'register.tenant: 1 to 128 characters.');
+      }
+      // The function itself only, not its versions (`grantInvoke` would add a `:*` wildcard).
+      this.provider.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [registration.credval.registerFunction.functionArn],
+        }),
+      );
+      // credval's re-checking functions read this one secret, by a policy kept in this stack (so credval's stack
+      // does not depend on this one), and decrypt it through Secrets Manager only.
+      const statements = [
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [props.secret.secretArn],
+        }),
+      ];
+      if (props.secret.encryptionKey) {
+        statements.push(
+          new PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.secret.encryptionKey.keyArn],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+            },
+          }),
+        );
+      }
+      this.readersPolicy = new Policy(this, 'CredvalReadsSecret', {
+        roles: registration.credval.secretReaders,
+        statements,
+      });
+    }
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.provider.function.functionArn,
@@ -147,11 +220,23 @@ export class CredentialCheck extends Construct {
         SecretArn: props.secret.secretArn,
         OnInconclusive: props.onInconclusive ?? 'warn',
         ...(props.secretVersion === undefined ? {} : { SecretVersion: props.secretVersion }),
+        ...(registration
+          ? {
+              Register: {
+                FunctionArn: registration.credval.registerFunction.functionArn,
+                Tenant: registration.tenant,
+                Name: registration.name ?? id,
+                ...(registration.description ? { Description: registration.description } : {}),
+              },
+            }
+          : {}),
       },
     });
+    // Registered only once credval can read the secret it will re-check.
+    if (this.readersPolicy) this.resource.node.addDependency(this.readersPolicy);
   }
 
-  /** `valid` or `inconclusive` (an invalid credential fails the deployment). */
+  /** `valid` or `inconclusive` (an invalid credential fails the deployment, or, with `onInconclusive: 'fail'`, an inconclusive one). */
   get verdict(): string {
     return this.resource.getAttString('Verdict');
   }
@@ -178,6 +263,10 @@ export class CredentialCheck extends Construct {
   /** The secret version the check read. */
   get secretVersionId(): string {
     return this.resource.getAttString('SecretVersionId');
+  }
+  /** The credential's id in credval, when `register` is set (GET /credentials/{id}). */
+  get credentialId(): string {
+    return this.resource.getAttString('CredentialId');
   }
   /** Warning codes of a valid check, comma-separated (e.g. `admin_credential`). */
   get warnings(): string {

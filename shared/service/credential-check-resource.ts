@@ -3,7 +3,8 @@ import { CheckInputError, prepareCheck } from '../connectors/check.ts';
 import { findConnector } from '../connectors/registry.ts';
 import { secretScrubber } from '../connectors/scrub.ts';
 import { SecretReadError } from '../domain/errors.ts';
-import type { Report } from '../domain/report.ts';
+import type { RegisterRequest, RegistrationRequest, RegistrationResult } from '../domain/registration.ts';
+import type { Report, Requirement } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
 import type { SecretReader } from '../store/ports.ts';
 import type { Checker } from './credential-commands.ts';
@@ -54,6 +55,15 @@ export const CredentialCheckProperties = z.object({
   SecretArn: z.string().check(z.regex(/^arn:aws[a-z-]*:secretsmanager:[^:]*:\d{12}:secret:.+$/)),
   SecretVersion: z.optional(z.string()),
   OnInconclusive: z.optional(OnInconclusive),
+  /** Register the credential with a credval deployment for revalidation (its register-credential function). */
+  Register: z.optional(
+    z.object({
+      FunctionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:.+$/)),
+      Tenant: z.string().check(z.minLength(1), z.maxLength(128)),
+      Name: z.string().check(z.minLength(1), z.maxLength(200)),
+      Description: z.optional(z.string().check(z.maxLength(1000))),
+    }),
+  ),
 });
 export type CredentialCheckProperties = z.infer<typeof CredentialCheckProperties>;
 
@@ -73,6 +83,7 @@ export function physicalIdOf(properties: Record<string, unknown>): string {
     requirements: properties.Requirements ?? [],
     secretArn: properties.SecretArn ?? null,
     secretVersion: properties.SecretVersion ?? null,
+    register: properties.Register ?? null,
   };
   const hash = createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 20);
   return `credval-check-${hash}`;
@@ -89,9 +100,33 @@ const truncate = (text: string, limit: number) =>
 /** A check that did not reach the vendor: the properties or the secret are wrong. */
 class SetupProblem extends Error {}
 
+/** Invokes a credval deployment's register-credential function (its ARN) with a request. */
+export type Registrar = (functionArn: string, request: RegistrationRequest) => Promise<RegistrationResult>;
+
+export interface CredentialCheckResourceDeps {
+  check: Checker;
+  readSecret: SecretReader;
+  /** Needed only by resources that register their credential (`Register`). */
+  register?: Registrar;
+  /**
+   * The stack's status (DescribeStacks), asked only before failing an update: a check that fails while the stack
+   * rolls back must not fail the rollback, which would leave the stack stuck (UPDATE_ROLLBACK_FAILED).
+   */
+  stackStatus?: (stackId: string) => Promise<string | null>;
+}
+
+/**
+ * The id a registered credential has in credval: stable for the resource (its stack and logical id), whatever its
+ * properties, so an update re-registers the same credential.
+ */
+export function registeredCredentialIdOf(event: Pick<CustomResourceEvent, 'StackId' | 'LogicalResourceId'>) {
+  const hash = createHash('sha256').update(`${event.StackId}/${event.LogicalResourceId}`).digest('hex');
+  return `cfn-${hash.slice(0, 32)}`;
+}
+
 /** Turns custom resource requests into responses. Never throws for a bad request: it answers FAILED instead. */
 export class CredentialCheckResource {
-  constructor(private readonly deps: { check: Checker; readSecret: SecretReader }) {}
+  constructor(private readonly deps: CredentialCheckResourceDeps) {}
 
   async respond(event: CustomResourceEvent): Promise<CustomResourceResponse> {
     const base = {
@@ -100,16 +135,22 @@ export class CredentialCheckResource {
       LogicalResourceId: event.LogicalResourceId,
     };
     if (event.RequestType === 'Delete') {
-      // Nothing was created outside the stack: a deletion always succeeds, whatever its properties say.
-      return { ...base, Status: 'SUCCESS', PhysicalResourceId: event.PhysicalResourceId ?? 'credval-check' };
+      const physicalId = event.PhysicalResourceId ?? 'credval-check';
+      // A deletion always succeeds, whatever its properties say: at most a registration is left behind, and the
+      // reason says so.
+      const left = await this.deregister(event, physicalId);
+      return {
+        ...base,
+        Status: 'SUCCESS',
+        PhysicalResourceId: physicalId,
+        ...(left ? { Reason: left } : {}),
+      };
     }
     const physicalId = physicalIdOf(event.ResourceProperties ?? {});
-    // An update back to the inputs that last passed: CloudFormation rolling back a failed update.
-    const rollingBack = event.RequestType === 'Update' && event.PhysicalResourceId === physicalId;
     const secrets: string[] = [];
-    const fail = (reason: string): CustomResourceResponse => {
+    const fail = async (reason: string): Promise<CustomResourceResponse> => {
       const scrubbed = truncate(secretScrubber(secrets)(reason), REASON_LIMIT);
-      return rollingBack
+      return (await this.rollingBack(event, physicalId))
         ? {
             ...base,
             Status: 'SUCCESS',
@@ -150,7 +191,18 @@ export class CredentialCheckResource {
       const passes =
         report.verdict === 'valid' || (report.verdict === 'inconclusive' && onInconclusive === 'warn');
       if (!passes) {
-        return { ...fail(reasonOf(connector.label, report)), Data: data };
+        return { ...(await fail(reasonOf(connector.label, report))), Data: data };
+      }
+      if (properties.Register) {
+        const plain = Object.fromEntries(
+          Object.entries(prepared.fields).filter(([key]) => !secretKeys.includes(key)),
+        );
+        const credentialId = await this.register(event, physicalId, properties, {
+          fields: plain as Record<string, string>,
+          requirements: prepared.requirements,
+          report,
+        });
+        data.CredentialId = credentialId;
       }
       return {
         ...base,
@@ -166,6 +218,86 @@ export class CredentialCheckResource {
       if (error instanceof CheckInputError)
         return fail(`credval: the credential's fields are not valid: ${error.message}`);
       throw error;
+    }
+  }
+
+  /** CloudFormation is undoing an update: back to the inputs that last passed, or the stack says so. */
+  private async rollingBack(event: CustomResourceEvent, physicalId: string): Promise<boolean> {
+    if (event.RequestType !== 'Update') return false;
+    if (event.PhysicalResourceId === physicalId) return true;
+    const status = await this.deps.stackStatus?.(event.StackId).catch(() => null);
+    return Boolean(status?.endsWith('ROLLBACK_IN_PROGRESS'));
+  }
+
+  /** Registers the checked credential with the credval deployment `Register` names; its id in credval. */
+  private async register(
+    event: CustomResourceEvent,
+    physicalId: string,
+    properties: CredentialCheckProperties,
+    checked: { fields: Record<string, string>; requirements: Requirement[]; report: Report },
+  ): Promise<string> {
+    const target = properties.Register;
+    if (!target || !this.deps.register) {
+      throw new SetupProblem('credval: this check function cannot register credentials.');
+    }
+    const credentialId = registeredCredentialIdOf(event);
+    const request: RegisterRequest = {
+      action: 'register',
+      tenantId: target.Tenant,
+      credentialId,
+      name: target.Name,
+      ...(target.Description ? { description: target.Description } : {}),
+      connector: properties.Connector,
+      ...checked,
+      secretArn: properties.SecretArn,
+      registration: {
+        stackId: event.StackId,
+        logicalResourceId: event.LogicalResourceId,
+        physicalResourceId: physicalId,
+      },
+    };
+    let result: RegistrationResult;
+    try {
+      result = await this.deps.register(target.FunctionArn, request);
+    } catch (error) {
+      throw new SetupProblem(
+        `credval: the credential works, but registering it failed: ${(error as Error).message}`,
+      );
+    }
+    if (!result.ok) {
+      throw new SetupProblem(
+        `credval: the credential works, but the credval deployment refused to register it (${result.code}): ${result.message}`,
+      );
+    }
+    return credentialId;
+  }
+
+  /**
+   * Removes the registration a deleted resource made, if it made one and it is still its own (after an update that
+   * changed the physical id, CloudFormation deletes the old one: the credential then belongs to the new one). Never
+   * throws: what is left behind comes back as a sentence for the stack's events.
+   */
+  private async deregister(event: CustomResourceEvent, physicalId: string): Promise<string | undefined> {
+    const target = CredentialCheckProperties.shape.Register.safeParse(event.ResourceProperties?.Register);
+    if (!target.success || !target.data) return undefined;
+    const credentialId = registeredCredentialIdOf(event);
+    const left = (why: string) =>
+      `credval: the registration of credential ${credentialId} (tenant ${target.data?.Tenant}) was not removed (${why}); delete it through the API.`;
+    if (!this.deps.register) return left('this check function cannot reach credval');
+    try {
+      const result = await this.deps.register(target.data.FunctionArn, {
+        action: 'deregister',
+        tenantId: target.data.Tenant,
+        credentialId,
+        registration: {
+          stackId: event.StackId,
+          logicalResourceId: event.LogicalResourceId,
+          physicalResourceId: physicalId,
+        },
+      });
+      return result.ok ? undefined : left(`${result.code}: ${result.message}`);
+    } catch (error) {
+      return left((error as Error).message);
     }
   }
 }

@@ -133,6 +133,7 @@ describe('CredentialCheck in a consumer stack', () => {
     expect(JSON.stringify(statementsOf('DolibarrCheck'))).not.toContain('kms:');
     const actions = statementsOf('OdooCheck').flatMap((s) => [s.Action].flat() as string[]);
     expect([...new Set(actions)].sort()).toEqual([
+      'cloudformation:DescribeStacks',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:DescribeSecret',

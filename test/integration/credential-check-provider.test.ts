@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   GetSecretValueCommand,
   ResourceNotFoundException,
@@ -25,6 +26,7 @@ import {
   physicalIdOf,
 } from '../../shared/service/credential-check-resource.ts';
 import { secretsManagerReader } from '../../shared/store/secret-reader.ts';
+import { cloudFormationStackStatus } from '../../shared/store/stack-status.ts';
 import { LOOPBACK_ALLOWED } from '../helpers/check.ts';
 import { startHoldingProxy } from '../helpers/holding-proxy.ts';
 import { type DolibarrSimulator, startDolibarrSimulator } from '../simulators/dolibarr.ts';
@@ -96,6 +98,11 @@ describe('the CredentialCheck custom resource', () => {
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'never-used' },
   });
   const sm = mockClient(secretsManager);
+  const cloudFormation = new CloudFormationClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'never-used' },
+  });
+  const cfn = mockClient(cloudFormation);
   /** ARN -> the secret's current text and version. */
   let secrets: Map<string, { text: string; version: string }>;
   let logged: string;
@@ -140,6 +147,10 @@ describe('the CredentialCheck custom resource', () => {
       }
       return { ARN: input.SecretId, SecretString: secret.text, VersionId: secret.version };
     });
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'erp-stack', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }],
+    });
     logged = '';
     for (const stream of [process.stdout, process.stderr]) {
       vi.spyOn(stream, 'write').mockImplementation((chunk) => {
@@ -161,6 +172,7 @@ describe('the CredentialCheck custom resource', () => {
           check: (prepared) =>
             runCheck(prepared, { client, ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}) }),
           readSecret: secretsManagerReader(secretsManager),
+          stackStatus: cloudFormationStackStatus(cloudFormation),
         }),
       client,
       logger,
@@ -346,6 +358,39 @@ describe('the CredentialCheck custom resource', () => {
     expect(response.Status).toBe('SUCCESS');
     expect(response.Reason).toMatch(/^Kept on rollback: credval: the Odoo credential is invalid/);
     expect(response.PhysicalResourceId).toBe(physicalIdOf(properties));
+  });
+
+  it('an update during a rollback the stack reports never fails, though its inputs are new to this resource', async () => {
+    // CloudFormation rolls back after another resource failed: this one had passed with new inputs (its physical
+    // id is theirs) and now goes back to the old ones, which stopped working meanwhile.
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackName: 'erp-stack', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() },
+      ],
+    });
+    const newer = { ServiceToken: SERVICE_TOKEN, ...odooProperties('erp/odoo') };
+    await handlerWith()(
+      event('Update', odooProperties('erp/canary'), {
+        PhysicalResourceId: physicalIdOf(newer),
+        OldResourceProperties: newer,
+      }),
+    );
+    const response = answer();
+    expect(response.Status).toBe('SUCCESS');
+    expect(response.Reason).toMatch(/^Kept on rollback: credval: the Odoo credential is invalid/);
+    expect(cfn.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({ StackName: STACK_ID });
+  });
+
+  it('an ordinary update to inputs that fail fails, after asking the stack whether it rolls back', async () => {
+    const older = { ServiceToken: SERVICE_TOKEN, ...odooProperties('erp/odoo') };
+    await handlerWith()(
+      event('Update', odooProperties('erp/canary'), {
+        PhysicalResourceId: physicalIdOf(older),
+        OldResourceProperties: older,
+      }),
+    );
+    expect(answer().Status).toBe('FAILED');
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(1);
   });
 
   it.each([
