@@ -71,6 +71,7 @@ describe('deployment settings from context', () => {
     expect(() => configOf({ logRetentionDays: 31 })).toThrow(/"logRetentionDays"/);
     expect(() => configOf({ secretPrefix: 'credval/' })).toThrow(/"secretPrefix"/);
     expect(() => configOf({ checkTimeout: 'soon' })).toThrow(/"checkTimeout"/);
+    expect(() => configOf({ sweepRate: 'soon' })).toThrow(/"sweepRate": "soon" is not a duration/);
     expect(() => configOf({ alarmTopicArn: 'alarms' })).toThrow(/"alarmTopicArn"/);
     expect(() => configOf({ workerConcurrency: 1 })).toThrow(/"workerConcurrency": from 2 to 1000/);
     expect(() => configOf({ workerConcurrency: 'many' })).toThrow(/"workerConcurrency"/);

@@ -103,9 +103,9 @@ describe('cdk-nag (AwsSolutions) over the whole app', () => {
           .map((a) => a.path)
           .sort(),
       ).toEqual([
-        'credval-dev-stateless/Api/GET--',
-        'credval-dev-stateless/Api/GET--health',
-        'credval-dev-stateless/Api/GET--openapi.json',
+        'credval-dev-stateless/Default/Api/GET--',
+        'credval-dev-stateless/Default/Api/GET--health',
+        'credval-dev-stateless/Default/Api/GET--openapi.json',
       ]);
     });
   });
