@@ -4,3 +4,10 @@ export type { CredvalConfig, CredvalSettings } from './config.ts';
 export { Credval, type CredvalProps } from './credval.ts';
 export { CredvalData, type ICredvalData } from './credval-data.ts';
 export type { CredvalFunction } from './credval-function.ts';
+export {
+  CredentialCheck,
+  type CredentialCheckProps,
+  type CredentialRegistration,
+  type CredentialRequirement,
+  type CredvalRegistry,
+} from './credential-check.ts';
