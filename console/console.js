@@ -158,6 +158,7 @@ const REASONS = {
   rate_limited: 'The vendor asked to slow down',
   vendor_error: 'The vendor answered with an error',
   invalid_input: 'A field needs fixing',
+  secret_unavailable: "credval could not read the credential's secret",
 };
 const TRIGGERS = {
   create: 'Created',

@@ -15,7 +15,7 @@ export const BACKGROUND_FUNCTIONS = {
   },
   'revalidation-worker': {
     summary: 'SQS: re-checks queued credentials (partial batch failures)',
-    uses: { vendors: true, table: 'write', secrets: ['read'] },
+    uses: { vendors: true, table: 'write', secrets: ['read'], externalSecrets: true },
   },
   'change-feed': {
     summary: "DynamoDB stream: each stored check's history entry and events (partial batch failures)",
@@ -28,6 +28,11 @@ export const BACKGROUND_FUNCTIONS = {
   'revalidation-trigger': {
     summary: 'EventBridge: a changed secret or RevalidationRequested queues a re-check',
     uses: { queue: true },
+  },
+  'register-credential': {
+    summary:
+      'Invoked by a CredentialCheck resource: registers a credential whose secret its owner keeps, or removes it',
+    uses: { table: 'write', deletes: true },
   },
 } as const satisfies Record<string, BackgroundFunction>;
 

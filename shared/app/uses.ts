@@ -35,4 +35,9 @@ export interface Uses {
   bus?: true;
   /** Call vendors: the connectors and the guarded outbound client. */
   vendors?: true;
+  /**
+   * Read secrets their owners keep, by ARN (credentials a `CredentialCheck` resource registered): the grants come
+   * per secret from each CredentialCheck construct, not from the stack.
+   */
+  externalSecrets?: true;
 }

@@ -1,3 +1,4 @@
+import { Registration } from './registration.ts';
 import { Report, Requirement } from './report.ts';
 import * as z from './zod.ts';
 
@@ -40,7 +41,8 @@ export const FRESH_MONITOR: MonitorState = {
 
 /**
  * A credential as stored in the repository: metadata and non-secret fields only. The secret lives in the
- * SecretStore under `secretName`; nothing here can hold it.
+ * SecretStore under `secretName` (or, for a registered credential, in its owner's secret `secretArn`); nothing
+ * here can hold it.
  */
 export const Credential = z.object({
   tenantId: z.string().check(z.minLength(1)),
@@ -63,17 +65,40 @@ export const Credential = z.object({
    * told apart by it; absent on items written before it existed.
    */
   secretVersion: z.optional(z.string()),
+  /**
+   * A credential registered by a `CredentialCheck` resource (README "Registered credentials"): the Secrets Manager
+   * secret its owner keeps, by ARN. credval only reads it: it never creates, rotates, reverts or deletes it.
+   * `secretName` holds the same ARN.
+   */
+  secretArn: z.optional(z.string().check(z.minLength(1))),
+  /** Which CloudFormation resource registered the credential (with `secretArn`). */
+  registration: z.optional(Registration),
   monitor: z._default(MonitorState, () => ({ ...FRESH_MONITOR })),
 });
 export type Credential = z.infer<typeof Credential>;
 
-/** The credential as the API shows it (README "HTTP API"): no tenant, no secret reference. */
-export const CredentialView = z.omit(Credential, {
-  tenantId: true,
-  secretName: true,
-  secretVersion: true,
-  monitor: true,
+/** Where a registered credential is defined, as the API shows it: the stack and the resource in it. */
+export const ManagedBy = z.object({
+  stackId: z.string(),
+  logicalResourceId: z.string(),
 });
+export type ManagedBy = z.infer<typeof ManagedBy>;
+
+/**
+ * The credential as the API shows it (README "HTTP API"): no tenant, no reference to a secret credval keeps. A
+ * registered credential shows its owner's secret (`secretArn`) and the resource that defines it (`managedBy`), so
+ * a tenant sees why some edits are refused.
+ */
+export const CredentialView = z.extend(
+  z.omit(Credential, {
+    tenantId: true,
+    secretName: true,
+    secretVersion: true,
+    registration: true,
+    monitor: true,
+  }),
+  { managedBy: z.optional(ManagedBy) },
+);
 export type CredentialView = z.infer<typeof CredentialView>;
 
 /** The API view of a stored credential. */
@@ -82,10 +107,16 @@ export function toView(credential: Credential): CredentialView {
     tenantId: _tenant,
     secretName: _secret,
     secretVersion: _version,
+    registration,
     monitor: _monitor,
     ...view
   } = credential;
-  return view;
+  return registration
+    ? {
+        ...view,
+        managedBy: { stackId: registration.stackId, logicalResourceId: registration.logicalResourceId },
+      }
+    : view;
 }
 
 /** One entry of a credential's check history. */

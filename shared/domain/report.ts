@@ -20,6 +20,8 @@ export const Reason = z.enum([
   'rate_limited',
   'vendor_error',
   'invalid_input',
+  /** credval could not read the credential's secret (a registered credential's, kept by its owner). */
+  'secret_unavailable',
 ]);
 export type Reason = z.infer<typeof Reason>;
 

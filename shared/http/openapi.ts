@@ -1,6 +1,12 @@
 import { CONNECTORS } from '../connectors/registry.ts';
 import type { FieldSpec } from '../connectors/types.ts';
-import { CheckRecord, CheckTrigger, CredentialStatus, CredentialView } from '../domain/credential.ts';
+import {
+  CheckRecord,
+  CheckTrigger,
+  CredentialStatus,
+  CredentialView,
+  ManagedBy,
+} from '../domain/credential.ts';
 import {
   Identity,
   Permission,
@@ -47,7 +53,6 @@ const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 // Annotations only (`z.meta`): what the document says about a value the domain already produces.
 
 const Timestamp = z.string().check(z.meta({ format: 'date-time', description: 'ISO 8601, UTC' }));
-const Uuid = z.string().check(z.meta({ format: 'uuid' }));
 const CorrelationIdValue = z.string().check(
   z.meta({
     pattern: '^[\\w.-]{1,64}$',
@@ -60,7 +65,13 @@ const ConnectorId = z.enum([...CONNECTORS.keys()] as [string, ...string[]]);
 const ReportView = z.extend(Report, { checkedAt: Timestamp });
 
 const CredentialAnswer = z.extend(CredentialView, {
-  id: Uuid,
+  id: z.string().check(
+    z.meta({
+      pattern: '^[A-Za-z0-9-]{1,64}$',
+      description:
+        'A uuid for a credential stored through this API; a registered credential has the id its CredentialCheck resource chose',
+    }),
+  ),
   connector: ConnectorId,
   fields: z.record(z.string(), z.string()).check(
     z.meta({
@@ -72,6 +83,18 @@ const CredentialAnswer = z.extend(CredentialView, {
   createdAt: Timestamp,
   updatedAt: Timestamp,
   nextCheckAt: z.nullable(Timestamp),
+  secretArn: z.optional(z.string()).check(
+    z.meta({
+      description:
+        'A registered credential only: the Secrets Manager secret its owner keeps, which credval reads and never changes',
+    }),
+  ),
+  managedBy: z.optional(ManagedBy).check(
+    z.meta({
+      description:
+        'A registered credential only: the CloudFormation stack and resource that define it. Its fields, requirements and secret change there (PATCH of them answers 409 `managed_externally`)',
+    }),
+  ),
 });
 
 const CheckAnswer = z.extend(z.omit(CheckRecord, { tenantId: true, credentialId: true }), {
@@ -98,6 +121,8 @@ const PROBLEM_CODES = {
   method_not_allowed: 'The path exists, the method does not.',
   conflict: 'The credential was changed or deleted at the same time; read it again and retry.',
   version_conflict: 'The credential was changed at the same time; read it again and retry.',
+  managed_externally:
+    'The credential is registered by a CloudFormation stack (`managedBy`) and its secret is kept by its owner (`secretArn`): change its fields, requirements or secret there. Its name and description can be changed here.',
   idempotency_in_progress: 'A request with this Idempotency-Key is still running; retry later.',
   precondition_failed: 'If-Match is not the current ETag of the credential (or not an ETag at all).',
   body_too_large: 'The request body is larger than 1 MiB.',
@@ -455,7 +480,7 @@ const OPERATIONS: Record<RouteName, OperationSpec | null> = {
   'update-credential': {
     tag: 'Credentials',
     description:
-      'A rename or a new description calls no vendor. Changed non-secret fields or requirements are re-checked with the stored secret; a secret field is a rotation: the new value is checked and replaces the stored one only when valid. Nothing changes when the check fails. `If-Match` makes the change conditional.',
+      'A rename or a new description calls no vendor. Changed non-secret fields or requirements are re-checked with the stored secret; a secret field is a rotation: the new value is checked and replaces the stored one only when valid. Nothing changes when the check fails. `If-Match` makes the change conditional. A registered credential (`managedBy`) takes only a new name or description: anything else answers 409 `managed_externally`.',
     headers: ['IfMatch'],
     body: {
       schema: 'UpdateBody',
@@ -474,6 +499,7 @@ const OPERATIONS: Record<RouteName, OperationSpec | null> = {
     problems: [
       'conflict',
       'version_conflict',
+      'managed_externally',
       'precondition_failed',
       'credential_invalid',
       'destination_not_allowed',
@@ -492,7 +518,7 @@ const OPERATIONS: Record<RouteName, OperationSpec | null> = {
   'recheck-credential': {
     tag: 'Credentials',
     description:
-      'Checks the stored credential now with its stored secret. A first rejection is not proof yet: the status turns `invalid` only when a later check confirms it.',
+      "Checks the stored credential now with its stored secret (a registered credential: its owner's secret, `secretArn`; when credval cannot read it, the new report is `inconclusive` / `secret_unavailable` and no vendor is called). A first rejection is not proof yet: the status turns `invalid` only when a later check confirms it.",
     success: {
       status: 200,
       description: 'The credential with its new report',

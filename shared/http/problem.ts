@@ -27,6 +27,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   conflict: 409,
   version_conflict: 409,
+  // A registered credential: its fields, requirements and secret are its stack's and its owner's.
+  managed_externally: 409,
   precondition_failed: 412,
   credential_invalid: 422,
   destination_not_allowed: 422,

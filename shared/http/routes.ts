@@ -91,7 +91,7 @@ export const ROUTES = [
     name: 'recheck-credential',
     auth: true,
     summary: 'Re-check a stored credential now',
-    uses: { vendors: true, table: 'write', secrets: ['read'] },
+    uses: { vendors: true, table: 'write', secrets: ['read'], externalSecrets: true },
   },
   {
     method: 'GET',

@@ -8,6 +8,7 @@ import type { Report, Requirement } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
 import type { SecretReader } from '../store/ports.ts';
 import type { Checker } from './credential-commands.ts';
+import { secretFieldsOf } from './external-secret.ts';
 
 // The CloudFormation custom resource behind the `CredentialCheck` construct (infra/credential-check.ts): the same
 // check as POST /validations, run during a deploy, with the secret read from Secrets Manager by ARN. What this
@@ -309,37 +310,6 @@ function parseProperties(raw: Record<string, unknown>): CredentialCheckPropertie
     (issue) => `${issue.path.join('.') || 'properties'}: ${issue.message}`,
   );
   throw new SetupProblem(`credval: the resource's properties are not valid: ${problems.join('; ')}`);
-}
-
-/**
- * The secret fields from the secret's text: a JSON object by field name, or, for a connector with one secret
- * field, the bare value. Names what is missing, never a value.
- */
-function secretFieldsOf(text: string, keys: string[], arn: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    if (keys.length === 1 && keys[0] && text.trim() !== '') return { [keys[0]]: text.trim() };
-    throw new SetupProblem(
-      `credval: the secret ${arn} must hold a JSON object with ${keys.map((k) => `"${k}"`).join(', ')}.`,
-    );
-  }
-  const object = parsed as Record<string, unknown>;
-  const fields: Record<string, string> = {};
-  for (const key of keys) {
-    const value = object[key];
-    if (typeof value === 'string' && value !== '') fields[key] = value;
-  }
-  if (Object.keys(fields).length === 0) {
-    throw new SetupProblem(
-      `credval: the secret ${arn} has none of the secret fields ${keys.map((k) => `"${k}"`).join(', ')} (a JSON object by field name).`,
-    );
-  }
-  return fields;
 }
 
 function reasonOf(label: string, report: Report): string {

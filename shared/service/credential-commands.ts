@@ -11,10 +11,11 @@ import {
   VersionConflictError,
 } from '../domain/errors.ts';
 import type { Report, Requirement } from '../domain/report.ts';
-import type { Clock, CredentialRepository, SecretStore, SecretValue } from '../store/ports.ts';
+import type { Clock, CredentialRepository, SecretReader, SecretStore, SecretValue } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
 import { CredentialReads } from './credential-reads.ts';
-import { CheckInconclusiveError, CheckRejectedError } from './errors.ts';
+import { CheckInconclusiveError, CheckRejectedError, ManagedExternallyError } from './errors.ts';
+import { readExternalSecret } from './external-secret.ts';
 import { FRESH_MONITOR, transition, withJitter } from './status-policy.ts';
 
 /** Runs a prepared check against the vendor (the connector engine with the guarded client). */
@@ -27,6 +28,11 @@ export interface CredentialCommandsDeps {
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
+  /**
+   * Reads the secrets their owners keep, by ARN, for re-checks of registered credentials. Without it such a
+   * re-check is `secret_unavailable` (the local server).
+   */
+  externalSecrets?: SecretReader;
   newId?: () => string;
   /** Told about failures that were handled (compensations); never given a secret. */
   onHandledError?: (what: string, error: unknown) => void;
@@ -133,11 +139,15 @@ export class CredentialCommands {
   /**
    * Renames, edits non-secret fields or requirements (re-checked with the stored secret merged in on the
    * server), or rotates the secret (a secret field in `fields`): the new value is checked in memory, and only a
-   * valid one is written, as the current version (the old value stays as the previous version).
+   * valid one is written, as the current version (the old value stays as the previous version). A registered
+   * credential (`secretArn`) may only be renamed or described: the rest is its stack's and its owner's.
    */
   async update(tenantId: string, id: string, request: UpdateRequest, ifMatch?: number): Promise<Credential> {
     const current = await this.reads.get(tenantId, id);
     if (ifMatch !== undefined && ifMatch !== current.version) throw new PreconditionFailedError();
+    if (current.secretArn && (request.fields !== undefined || request.requirements !== undefined)) {
+      throw new ManagedExternallyError(current);
+    }
     if (Object.values(request).every((v) => v === undefined)) {
       throw new InputError([
         { field: null, message: 'nothing to change: send name, description, fields or requirements' },
@@ -245,19 +255,14 @@ export class CredentialCommands {
     }
   }
 
-  /** Re-checks a stored credential now with its stored secret; the outcome is the item's new last check. */
+  /**
+   * Re-checks a stored credential now with its stored secret (a registered credential: its owner's secret, read
+   * by ARN); the outcome is the item's new last check. A registered credential whose secret cannot be read is not
+   * checked with the vendor: its report is `inconclusive` / `secret_unavailable`, stored like any other.
+   */
   async recheck(tenantId: string, id: string, trigger: CheckTrigger = 'manual'): Promise<Credential> {
     const current = await this.reads.get(tenantId, id);
-    const storedSecret = await this.storedSecret(current);
-    const prepared = prepare(
-      {
-        connector: current.connector,
-        fields: { ...current.fields, ...storedSecret },
-        requirements: current.requirements,
-      },
-      true,
-    );
-    const report = await this.deps.check(prepared);
+    const report = await this.checkStored(current);
     const now = this.deps.clock.now();
     const version = current.version + 1;
     const next = transition(current, report.verdict, now, this.deps.config);
@@ -277,6 +282,27 @@ export class CredentialCommands {
     };
     await this.deps.repository.replace(updated, current.version);
     return updated;
+  }
+
+  /** The check of a stored credential with its secret, wherever that is kept. */
+  private async checkStored(current: Credential): Promise<Report> {
+    let secret: SecretValue;
+    if (current.secretArn) {
+      const read = await readExternalSecret(this.deps.externalSecrets, current, this.deps.clock);
+      if (!read.ok) return read.report;
+      secret = read.fields;
+    } else {
+      secret = await this.storedSecret(current);
+    }
+    const prepared = prepare(
+      {
+        connector: current.connector,
+        fields: { ...current.fields, ...secret },
+        requirements: current.requirements,
+      },
+      true,
+    );
+    return this.deps.check(prepared);
   }
 
   private async checkOrThrow(prepared: PreparedCheck, allowUnverified: boolean | undefined): Promise<Report> {

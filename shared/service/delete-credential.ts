@@ -15,8 +15,9 @@ export interface DeleteCredentialDeps {
  * Deletes a credential: the item first, conditional on the version read (so a concurrent rotation or re-check
  * makes this a 409, or a 412 with If-Match, and a second delete a 404), then its secret is scheduled for deletion
  * (recoverable until the window ends). A delete never restores a secret. If scheduling fails, or the process dies
- * before it, the secret is an orphan that the reconciliation (./reconcile-secrets.ts) schedules later. It needs no
- * vendor, so the function that runs it carries no connector.
+ * before it, the secret is an orphan that the reconciliation (./reconcile-secrets.ts) schedules later. A registered
+ * credential's secret (`secretArn`) is its owner's: only the item is deleted, the secret is never touched. It needs
+ * no vendor, so the function that runs it carries no connector.
  */
 export async function deleteCredential(
   deps: DeleteCredentialDeps,
@@ -33,6 +34,8 @@ export async function deleteCredential(
     // NotFoundError: another delete came first and scheduled the secret; nothing more to do here.
     throw error;
   }
+  // The owner's secret stays as it is: credval only ever read it.
+  if (current.secretArn) return;
   try {
     await deps.secrets.scheduleDeletion(current.secretName, deps.recoveryDays);
   } catch (error) {

@@ -7,9 +7,11 @@ import {
   VersionConflictError,
 } from '../domain/errors.ts';
 import type { RevalidationMessage } from '../domain/events.ts';
-import type { Clock, CredentialRepository, SecretStore } from '../store/ports.ts';
+import type { Report } from '../domain/report.ts';
+import type { Clock, CredentialRepository, SecretReader, SecretStore, SecretValue } from '../store/ports.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Checker } from './credential-commands.ts';
+import { readExternalSecret } from './external-secret.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
 import { transition, withJitter } from './status-policy.ts';
 
@@ -25,6 +27,11 @@ export interface RevalidationWorkerDeps {
   check: Checker;
   clock: Clock;
   config: ServiceConfig;
+  /**
+   * Reads the secrets their owners keep, by ARN (registered credentials). Without it such a credential's checks
+   * are `secret_unavailable` (the local server).
+   */
+  externalSecrets?: SecretReader;
   concurrency?: typeof DEFAULT_CONCURRENCY;
   random?: () => number;
   onHandledError?: (what: string, error: unknown) => void;
@@ -60,40 +67,8 @@ export class RevalidationWorker {
     if (current.monitor.lastCheckId === message.checkId) return 'already_done';
     if (message.version !== null && current.version !== message.version) return 'superseded';
 
-    let secret: Record<string, string>;
-    try {
-      secret = await this.deps.secrets.getCurrent(current.secretName);
-    } catch (error) {
-      if (error instanceof SecretNotFoundError) {
-        this.deps.onHandledError?.('a stored credential has no secret', error);
-        return 'unusable';
-      }
-      // Altered, or copied from another credential: retrying cannot help, and nothing may be checked with it.
-      if (error instanceof SecretUnreadableError) {
-        this.deps.onHandledError?.('a stored secret failed its integrity check', error);
-        return 'unusable';
-      }
-      throw error;
-    }
-    let prepared: ReturnType<typeof prepareCheck>;
-    try {
-      prepared = prepareCheck({
-        connector: current.connector,
-        fields: { ...current.fields, ...secret },
-        requirements: current.requirements,
-      });
-    } catch (error) {
-      if (error instanceof CheckInputError) {
-        this.deps.onHandledError?.('a stored credential no longer passes validation', error);
-        return 'unusable';
-      }
-      throw error;
-    }
-
-    const report = await this.limiter.run(
-      [`vendor:${current.connector}`, `host:${destinationOf(current)}`],
-      () => this.deps.check(prepared),
-    );
+    const report = await this.checkOf(current);
+    if (report === 'unusable') return 'unusable';
     const now = this.deps.clock.now();
     const next = transition(current, report.verdict, now, this.deps.config);
     const updated: Credential = {
@@ -118,6 +93,53 @@ export class RevalidationWorker {
       throw error;
     }
     return 'checked';
+  }
+
+  /**
+   * The check of a credential with its secret: the vendor's report, or, for a registered credential whose secret
+   * could not be read, an inconclusive `secret_unavailable` report made without calling the vendor. 'unusable'
+   * when nothing can be checked (its secret is gone or broken, its fields no longer pass validation).
+   */
+  private async checkOf(current: Credential): Promise<Report | 'unusable'> {
+    let secret: SecretValue;
+    if (current.secretArn) {
+      // The owner's secret, read by ARN: never written, and never the secret store's.
+      const read = await readExternalSecret(this.deps.externalSecrets, current, this.deps.clock);
+      if (!read.ok) return read.report;
+      secret = read.fields;
+    } else {
+      try {
+        secret = await this.deps.secrets.getCurrent(current.secretName);
+      } catch (error) {
+        if (error instanceof SecretNotFoundError) {
+          this.deps.onHandledError?.('a stored credential has no secret', error);
+          return 'unusable';
+        }
+        // Altered, or copied from another credential: retrying cannot help, and nothing may be checked with it.
+        if (error instanceof SecretUnreadableError) {
+          this.deps.onHandledError?.('a stored secret failed its integrity check', error);
+          return 'unusable';
+        }
+        throw error;
+      }
+    }
+    let prepared: ReturnType<typeof prepareCheck>;
+    try {
+      prepared = prepareCheck({
+        connector: current.connector,
+        fields: { ...current.fields, ...secret },
+        requirements: current.requirements,
+      });
+    } catch (error) {
+      if (error instanceof CheckInputError) {
+        this.deps.onHandledError?.('a stored credential no longer passes validation', error);
+        return 'unusable';
+      }
+      throw error;
+    }
+    return this.limiter.run([`vendor:${current.connector}`, `host:${destinationOf(current)}`], () =>
+      this.deps.check(prepared),
+    );
   }
 }
 

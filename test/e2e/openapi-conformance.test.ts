@@ -32,6 +32,10 @@ const NOT_LOCAL: Array<[RegExp, string]> = [
   [/ 503 storage_unavailable$/, 'a failing store: test/service injects it at every storage step'],
   [/ 409 conflict$/, 'a collision inside the store: test/store and test/service'],
   [
+    /^updateCredential 409 managed_externally$/,
+    'a credential registered by a CredentialCheck resource (the register-credential function, on AWS only): test/service/registered-credentials.test.ts',
+  ],
+  [
     /^deleteCredential 409 version_conflict$/,
     'a delete whose item changed between its read and its conditional delete: a race too narrow to aim at over HTTP (test/e2e/write-path.test.ts races for it)',
   ],

@@ -18,6 +18,7 @@ const PART_MODULES: Record<Exclude<keyof Uses, 'dueIndex' | 'deletes'>, string> 
   queue: 'shared/app/queue.ts',
   bus: 'shared/app/bus.ts',
   vendors: 'shared/app/checker.ts',
+  externalSecrets: 'shared/app/external-secrets.ts',
 };
 
 /**
@@ -102,33 +103,44 @@ describe('each function builds exactly the parts its uses list, which its grants
 });
 
 describe('each bundle carries the one secret store its deployment uses', () => {
-  const STORES: Record<SecretStoreKind, { own: RegExp; other: RegExp }> = {
-    secretsmanager: {
-      own: /node_modules\/@aws-sdk\/client-secrets-manager\/|shared\/store\/secrets-manager-secret-store\.ts/,
-      other: /node_modules\/@aws-sdk\/client-kms\/|shared\/store\/(envelope-secret-store|kms-data-keys)\.ts/,
-    },
-    envelope: {
-      own: /node_modules\/@aws-sdk\/client-kms\/|shared\/store\/(envelope-secret-store|kms-data-keys)\.ts/,
-      other:
-        /node_modules\/@aws-sdk\/client-secrets-manager\/|shared\/store\/secrets-manager-secret-store\.ts/,
-    },
-  };
-  for (const [store, { own, other }] of Object.entries(STORES) as Array<
-    [SecretStoreKind, typeof STORES.envelope]
-  >) {
-    it(`secretStore=${store}: its store only in the functions that touch secrets, and never the other one`, async () => {
-      const graphs = await importGraphs(store);
-      for (const { name, uses } of allFunctions()) {
-        const files = [...(graphs.get(name) ?? [])];
-        expect(
-          files.some((f) => own.test(f)),
-          `${name} carries the ${store} store`,
-        ).toBe(Boolean(uses.secrets));
-        expect(
-          files.filter((f) => other.test(f)),
-          `${name} carries the other store`,
-        ).toEqual([]);
-      }
-    }, 60_000);
-  }
+  const SECRETS_MANAGER_CLIENT = /node_modules\/@aws-sdk\/client-secrets-manager\//;
+  const SECRETS_MANAGER_STORE = /shared\/store\/secrets-manager-secret-store\.ts/;
+  const ENVELOPE_STORE =
+    /node_modules\/@aws-sdk\/client-kms\/|shared\/store\/(envelope-secret-store|kms-data-keys)\.ts/;
+  const carries = (files: string[], pattern: RegExp) => files.some((f) => pattern.test(f));
+
+  it('secretStore=secretsmanager: its store only in the functions that touch secrets, and never the other one', async () => {
+    const graphs = await importGraphs('secretsmanager');
+    for (const { name, uses } of allFunctions()) {
+      const files = [...(graphs.get(name) ?? [])];
+      expect(carries(files, SECRETS_MANAGER_STORE), `${name} carries the secretsmanager store`).toBe(
+        Boolean(uses.secrets),
+      );
+      // The client, also for the secrets their owners keep (read by ARN).
+      expect(carries(files, SECRETS_MANAGER_CLIENT), `${name} carries the Secrets Manager client`).toBe(
+        Boolean(uses.secrets || uses.externalSecrets),
+      );
+      expect(
+        files.filter((f) => ENVELOPE_STORE.test(f)),
+        `${name} carries the other store`,
+      ).toEqual([]);
+    }
+  }, 60_000);
+
+  it('secretStore=envelope: its store only in the functions that touch secrets, never the other one; the Secrets Manager client only to read secrets their owners keep', async () => {
+    const graphs = await importGraphs('envelope');
+    for (const { name, uses } of allFunctions()) {
+      const files = [...(graphs.get(name) ?? [])];
+      expect(carries(files, ENVELOPE_STORE), `${name} carries the envelope store`).toBe(
+        Boolean(uses.secrets),
+      );
+      expect(
+        files.filter((f) => SECRETS_MANAGER_STORE.test(f)),
+        `${name} carries the other store`,
+      ).toEqual([]);
+      expect(carries(files, SECRETS_MANAGER_CLIENT), `${name} carries the Secrets Manager client`).toBe(
+        Boolean(uses.externalSecrets),
+      );
+    }
+  }, 60_000);
 });

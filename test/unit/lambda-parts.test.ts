@@ -29,6 +29,7 @@ describe('Lambda parts', () => {
       import('../../shared/app/observability.ts').then((m) => [m.lambdaObservability, m.lambdaHttpBase]),
       import('../../shared/app/check-parts.ts').then((m) => [m.lambdaCheckParts]),
       import('../../shared/app/commands.ts').then((m) => [m.lambdaCommands]),
+      import('../../shared/app/external-secrets.ts').then((m) => [m.lambdaExternalSecrets]),
     ]);
     for (const build of parts.flat() as Array<() => unknown>) {
       const first = build();
