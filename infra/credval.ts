@@ -40,6 +40,7 @@ import { SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import { type CredvalConfig, type CredvalSettings, checkSettings } from './config.ts';
+import type { CredvalRegistry } from './credential-check.ts';
 import { CredvalData, type ICredvalData } from './credval-data.ts';
 import {
   CredvalFunction,
@@ -131,6 +132,8 @@ export class Credval extends Construct {
   readonly alarmTopic?: ITopic;
   /** Routes of ROUTES left out because their Lambda entry does not exist (yet). */
   readonly skippedRoutes: readonly string[];
+  /** What a `CredentialCheck` with `register` needs: the register function and the roles that read registered secrets. */
+  readonly registry: CredvalRegistry;
 
   constructor(scope: Construct, id: string, props: CredvalProps = {}) {
     super(scope, id);
@@ -356,6 +359,16 @@ export class Credval extends Construct {
     }
 
     const reconcile = background('reconcile', { timeout: Duration.minutes(10) });
+
+    // Registrations from CredentialCheck resources (invoked directly by their functions, which the construct grants
+    // lambda:InvokeFunction on this one); the worker and POST .../recheck read those credentials' secrets by ARN,
+    // with a read grant per secret that each CredentialCheck adds.
+    const register = background('register-credential', {});
+    const recheck = functions.get('recheck-credential');
+    this.registry = {
+      registerFunction: register.function,
+      secretReaders: [worker.role, ...(recheck ? [recheck.role] : [])],
+    };
 
     this.sweepScheduleRole = new Role(this, 'SweepScheduleRole', {
       description: 'EventBridge Scheduler: invokes the credval sweep',

@@ -10,6 +10,7 @@ import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { CredvalConfig } from './config.ts';
+import type { CredvalRegistry } from './credential-check.ts';
 import { Credval } from './credval.ts';
 import type { CredvalFunction } from './credval-function.ts';
 
@@ -38,6 +39,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.credval.bus.eventBusName });
     new CfnOutput(this, 'RevalidationQueueUrl', { value: this.credval.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.credval.deadLetterQueue.queueUrl });
+  }
+
+  get registry(): CredvalRegistry {
+    return this.credval.registry;
   }
 
   get config(): CredvalConfig {

@@ -174,7 +174,11 @@ export class CredentialCheckResource {
           `credval: ${inTemplate.join(', ')} must not be in Fields: secret fields come from the secret only.`,
         );
       }
-      const secret = await this.deps.readSecret(properties.SecretArn);
+      const secret = await this.deps.readSecret(properties.SecretArn).catch((error: unknown) => {
+        // The reader's own messages name the secret and the error, never a value; a deploy may simply be retried.
+        if (error instanceof SecretReadError) throw error;
+        throw new SetupProblem(`${(error as Error).message} Deploy again in a moment.`);
+      });
       const secretFields = secretFieldsOf(secret.value, secretKeys, properties.SecretArn);
       secrets.push(...Object.values(secretFields));
 

@@ -18,8 +18,9 @@ const ADVICE: Record<string, (arn: string) => string> = {
 };
 
 /**
- * Reads a secret the caller names by ARN (a deploy-time check of a secret credval does not keep): its current
- * value and version. A binary secret, an empty one, or a refusal becomes a SecretReadError that says what to fix.
+ * Reads a secret the caller names by ARN (a secret credval does not keep): its current value and version. A binary
+ * or empty secret, or a refusal, becomes a SecretReadError that says what to fix; a failure that may pass (throttling,
+ * a 5xx) is an ordinary error, so that the caller retries.
  */
 export function secretsManagerReader(client: SecretsManagerClient): SecretReader {
   return async (arn) => {
@@ -29,9 +30,10 @@ export function secretsManagerReader(client: SecretsManagerClient): SecretReader
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'Error';
       const advice = ADVICE[name];
-      throw new SecretReadError(
-        `credval: ${advice ? advice(arn) : `reading the secret ${arn} failed (${name})`}.`,
-      );
+      // What the owner can fix is a SecretReadError; anything else (throttling, a 5xx, the network) is worth a
+      // retry, so it stays an ordinary error, with a message as safe as the other.
+      if (advice) throw new SecretReadError(`credval: ${advice(arn)}.`);
+      throw new Error(`credval: reading the secret ${arn} failed (${name}).`);
     }
     if (typeof answer.SecretString !== 'string' || answer.SecretString.trim() === '') {
       throw new SecretReadError(

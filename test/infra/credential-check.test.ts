@@ -6,8 +6,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCheck } from 'credval/constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newApp, synthesize, violations } from './support.ts';
 
 const CANARY = 'canary-7e6d5c4b3a2f1e0d-SECRET';

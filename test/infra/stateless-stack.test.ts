@@ -126,6 +126,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'secretsmanager:DescribeSecret on secrets',
     'secretsmanager:ListSecrets on *',
   ],
+  // Registrations from CredentialCheck resources: credential items only, never a secret.
+  'register-credential': [...READWRITE, 'dynamodb:DeleteItem on table'],
 };
 
 const VENDOR_CALLING_HTTP = [
@@ -799,6 +801,7 @@ const EXPECTED_ENVELOPE_GRANTS: Record<string, string[]> = {
     'DENY kms:Decrypt on key for any secret',
   ],
   reconcile: [...READ, ...SECRET_ITEMS('Query', 'GetItem', 'UpdateItem', 'PutItem', 'DeleteItem')],
+  'register-credential': EXPECTED_GRANTS['register-credential'] ?? [],
 };
 
 describe('stateless stack with secretStore=envelope', () => {

@@ -130,6 +130,14 @@ describe('the CredentialCheck custom resource', () => {
     ]);
     sm.reset();
     sm.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
+      if (input.SecretId === secretArn('erp/throttled')) {
+        throw new SecretsManagerServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          message: `Rate exceeded ${CANARY}`,
+          $metadata: {},
+        });
+      }
       if (input.SecretId === secretArn('erp/forbidden')) {
         throw new SecretsManagerServiceException({
           name: 'AccessDeniedException',
@@ -409,6 +417,11 @@ describe('the CredentialCheck custom resource', () => {
       'a secret the function may not read',
       () => odooProperties('erp/forbidden'),
       /may not read the secret .*resource policy/,
+    ],
+    [
+      'a throttled read of the secret',
+      () => odooProperties('erp/throttled'),
+      /reading the secret .*erp\/throttled-AbCdEf failed \(ThrottlingException\)\. Deploy again in a moment\./,
     ],
     [
       'a secret without the field',
