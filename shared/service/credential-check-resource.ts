@@ -202,12 +202,17 @@ export class CredentialCheckResource {
         const plain = Object.fromEntries(
           Object.entries(prepared.fields).filter(([key]) => !secretKeys.includes(key)),
         );
-        const credentialId = await this.register(event, physicalId, properties, {
-          fields: plain as Record<string, string>,
-          requirements: prepared.requirements,
-          report,
-        });
-        data.CredentialId = credentialId;
+        try {
+          data.CredentialId = await this.register(event, physicalId, properties, {
+            fields: plain as Record<string, string>,
+            requirements: prepared.requirements,
+            report,
+          });
+        } catch (error) {
+          // The check passed: its outcome stays visible next to why the registration did not happen.
+          if (error instanceof SetupProblem) return { ...(await fail(error.message)), Data: data };
+          throw error;
+        }
       }
       return {
         ...base,
