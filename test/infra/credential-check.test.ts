@@ -6,7 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CredentialCheck } from 'credval/constructs';
+import { CredentialCheck, Credval } from 'credval/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newApp, synthesize, violations } from './support.ts';
 
@@ -214,5 +214,122 @@ describe('CredentialCheck refuses at synthesis what would not work or would leak
     [{ requirements: [{ resource: ' ', access: ['read'] }] }, 'every requirement names a resource'],
   ] as const)('%o', (props, message) => {
     expect(attempt(props as never)).toThrow(message);
+  });
+});
+
+describe('CredentialCheck with register, next to a Credval deployment in another stack of the same app', () => {
+  let template: Template;
+  let credvalTemplate: Template;
+  let synthError: Error | undefined;
+  let app: ReturnType<typeof newApp>;
+  let consumer: Stack;
+  let platform: Stack;
+  let credval: Credval;
+  let check: CredentialCheck;
+  let secret: Secret;
+
+  beforeAll(() => {
+    app = newApp();
+    platform = new Stack(app, 'Platform');
+    credval = new Credval(platform, 'Credval', { jwtIssuer: 'https://auth.example.com/' });
+    consumer = new Stack(app, 'ErpIntegration');
+    const key = new Key(consumer, 'SyncSecretsKey', { enableKeyRotation: true });
+    secret = new Secret(consumer, 'DolibarrApiKey', { encryptionKey: key });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotated in Dolibarr by its admins.',
+    });
+    check = new CredentialCheck(consumer, 'DolibarrCheck', {
+      connector: 'dolibarr',
+      fields: { baseUrl: 'https://dolibarr.example.com' },
+      secret,
+      register: { credval: credval.registry, tenant: 'acme', description: 'nightly sync' },
+    });
+    new CfnOutput(consumer, 'CredvalCredentialId', { value: check.credentialId });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    synthError = synthesize(app);
+    template = Template.fromStack(consumer);
+    credvalTemplate = Template.fromStack(platform);
+  });
+
+  it('passes the register function and the tenant to the resource; the credential id is an attribute', () => {
+    const register = credval.functions.get('register-credential');
+    expect(register).toBeDefined();
+    const properties = Object.values(template.findResources('Custom::CredvalCredentialCheck'))[0]
+      ?.Properties as {
+      Register: Record<string, unknown>;
+    };
+    expect(properties.Register).toMatchObject({
+      Tenant: 'acme',
+      Name: 'DolibarrCheck',
+      Description: 'nightly sync',
+    });
+    // The function's ARN comes from the platform stack (an import), not a copy.
+    expect(JSON.stringify(properties.Register.FunctionArn)).toContain('Fn::ImportValue');
+    template.hasOutput('CredvalCredentialId', {
+      Value: {
+        'Fn::GetAtt': [consumer.getLogicalId(check.resource.node.defaultChild as never), 'CredentialId'],
+      },
+    });
+  });
+
+  it('lets the check invoke the register function itself (no version wildcard)', () => {
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('DolibarrCheckProviderRole'))
+      .flatMap(
+        ([, p]) =>
+          (p.Properties as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument
+            .Statement,
+      );
+    const invokes = statements.filter((s) => s.Action === 'lambda:InvokeFunction');
+    expect(invokes).toHaveLength(1);
+    expect(JSON.stringify(invokes[0]?.Resource)).toContain('Fn::ImportValue');
+    expect(JSON.stringify(invokes[0]?.Resource)).not.toContain(':*');
+  });
+
+  it('gives credval’s worker and re-check roles read access to this one secret, by a policy in the consumer’s stack', () => {
+    const worker = credval.functions.get('revalidation-worker');
+    const recheck = credval.functions.get('recheck-credential');
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('DolibarrCheckCredvalReadsSecret'),
+    );
+    expect(policies).toHaveLength(1);
+    const properties = policies[0]?.[1].Properties as {
+      Roles: unknown[];
+      PolicyDocument: { Statement: Array<Record<string, unknown>> };
+    };
+    expect(properties.Roles).toHaveLength(2);
+    expect(JSON.stringify(properties.Roles)).toContain('Fn::ImportValue');
+    expect(properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: consumer.getLogicalId(secret.node.defaultChild as never) },
+      }),
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      }),
+    ]);
+    // credval's own stack gains no grant on the consumer's secret, and depends on nothing of the consumer's.
+    expect(JSON.stringify(credvalTemplate.toJSON())).not.toContain('DolibarrApiKey');
+    expect(platform.dependencies).toEqual([]);
+    expect(consumer.dependencies).toEqual([platform]);
+    expect(worker && recheck).toBeTruthy();
+    // The resource registers only once the readers' policy exists.
+    const resource = Object.values(template.findResources('Custom::CredvalCredentialCheck'))[0] as {
+      DependsOn?: string[];
+    };
+    expect(resource.DependsOn).toEqual([expect.stringMatching(/^DolibarrCheckCredvalReadsSecret/)]);
+  });
+
+  it('is cdk-nag clean in both stacks', () => {
+    expect(synthError).toBeUndefined();
+    expect(violations(app)).toEqual([]);
   });
 });
