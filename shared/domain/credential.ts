@@ -1,4 +1,3 @@
-import { Registration } from './registration.ts';
 import { Report, Requirement } from './report.ts';
 import * as z from './zod.ts';
 
@@ -38,6 +37,17 @@ export const FRESH_MONITOR: MonitorState = {
   lastStatusBefore: null,
   lastTrigger: null,
 };
+
+/** Which custom resource registered a credential: deleting an older physical resource must not remove it. */
+export const Registration = z.object({
+  /** The CloudFormation stack's id (an ARN). */
+  stackId: z.string().check(z.minLength(1)),
+  /** The resource's logical id in that stack. */
+  logicalResourceId: z.string().check(z.minLength(1)),
+  /** The physical id the resource had when it last registered the credential. */
+  physicalResourceId: z.string().check(z.minLength(1)),
+});
+export type Registration = z.infer<typeof Registration>;
 
 /**
  * A credential as stored in the repository: metadata and non-secret fields only. The secret lives in the

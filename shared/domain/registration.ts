@@ -1,21 +1,13 @@
+import { Registration } from './credential.ts';
 import { Report, Requirement } from './report.ts';
 import * as z from './zod.ts';
+
+export { Registration };
 
 // The contract between a `CredentialCheck` construct's custom resource (infra/credential-check.ts) and a credval
 // deployment's `register-credential` function, which the resource invokes directly (Lambda Invoke): register a
 // credential whose secret stays in the owner's Secrets Manager secret (credval reads it by ARN and never writes,
 // rotates or deletes it), or remove that registration when the resource is deleted.
-
-/** Which custom resource registered a credential: deleting an older physical resource must not remove it. */
-export const Registration = z.object({
-  /** The CloudFormation stack's id (an ARN). */
-  stackId: z.string().check(z.minLength(1)),
-  /** The resource's logical id in that stack. */
-  logicalResourceId: z.string().check(z.minLength(1)),
-  /** The physical id the resource had when it last registered the credential. */
-  physicalResourceId: z.string().check(z.minLength(1)),
-});
-export type Registration = z.infer<typeof Registration>;
 
 export const RegisterRequest = z.strictObject({
   action: z.literal('register'),

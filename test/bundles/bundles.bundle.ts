@@ -545,6 +545,44 @@ describe('Lambda bundles', () => {
         ]);
       },
     },
+    'register-credential': {
+      what: 'a CredentialCheck resource registers a credential whose secret its owner keeps (DynamoDB only)',
+      event: () => ({
+        action: 'register',
+        tenantId: TENANT,
+        credentialId: 'cfn-bundle-registered-1',
+        name: 'Registered by a stack',
+        connector: 'dolibarr',
+        fields: { baseUrl: 'https://dolibarr.example.com' },
+        requirements: [],
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:erp/dolibarr-AbCdEf',
+        report: {
+          verdict: 'valid',
+          reason: null,
+          message: 'The API key works.',
+          field: null,
+          retryable: false,
+          retryAfterSeconds: null,
+          identity: null,
+          vendor: {},
+          permissions: [],
+          warnings: [],
+          probes: [],
+          checkedAt: new Date().toISOString(),
+          durationMs: 40,
+        },
+        registration: {
+          stackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/erp/0f1e2d3c',
+          logicalResourceId: 'DolibarrCheck1A2B3C4D',
+          physicalResourceId: 'credval-check-0123456789abcdef0123',
+        },
+      }),
+      check: (result, calls) => {
+        expect(result).toEqual({ ok: true, credentialId: 'cfn-bundle-registered-1', outcome: 'created' });
+        onlyDynamo(calls);
+        expect(calls).toContain(`${DYNAMO}PutItem`);
+      },
+    },
     'revalidation-trigger': {
       what: 'the trigger ignores an event about another prefix’s secret',
       event: () => ({
