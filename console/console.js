@@ -1503,6 +1503,9 @@ const cardHeading = (id) => document.getElementById(`credential-${id}`);
 const cardButton = (id, action) =>
   document.querySelector(`[data-credential="${CSS.escape(id)}"][data-action="${action}"]`);
 
+/** `arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>` -> `<name>`. */
+const stackNameOf = (stackId) => /:stack\/([^/]+)\//.exec(stackId)?.[1] ?? stackId;
+
 function credentialCard(credential) {
   const connector = connectorOf(credential.connector);
   const titleId = `credential-${credential.id}`;
@@ -1531,9 +1534,12 @@ function credentialCard(credential) {
     : action('Re-check', 'recheck', () => recheckCredential(credential));
   const edit = action('Edit', 'edit', () => busy(edit, () => openEditDialog(credential)));
   const hasSecret = connector?.fields.some((f) => f.secret);
-  const rotate = hasSecret
-    ? action('Rotate secret', 'rotate', () => busy(rotate, () => openRotateDialog(credential)))
-    : null;
+  // A credential a CloudFormation stack registered: its owner keeps the secret, so credval cannot rotate it.
+  const managed = credential.managedBy;
+  const rotate =
+    hasSecret && !credential.secretArn
+      ? action('Rotate secret', 'rotate', () => busy(rotate, () => openRotateDialog(credential)))
+      : null;
   return h(
     'li',
     {},
@@ -1552,6 +1558,20 @@ function credentialCard(credential) {
         'dl',
         { class: 'facts' },
         who ? [h('dt', { text: 'Acts as' }), h('dd', { text: who })] : null,
+        managed
+          ? [
+              h('dt', { text: 'Defined in' }),
+              h('dd', {
+                text: `stack ${stackNameOf(managed.stackId)}, resource ${managed.logicalResourceId}`,
+              }),
+            ]
+          : null,
+        credential.secretArn
+          ? [
+              h('dt', { text: 'Secret' }),
+              h('dd', { text: 'kept by its owner in Secrets Manager: rotate it there' }),
+            ]
+          : null,
         h('dt', { text: 'Last check' }),
         h(
           'dd',

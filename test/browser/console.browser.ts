@@ -847,6 +847,39 @@ describe('the console', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('shows a credential a CloudFormation stack registered: where it is defined, and no Rotate (its owner keeps the secret)', async () => {
+    // The local server registers nothing (that is an AWS feature): the list answer is the server's own, with one
+    // credential marked as the API marks a registered one.
+    await page.route(/\/credentials(\?.*)?$/, async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { items: Array<Record<string, unknown>> };
+      for (const item of body.items) {
+        if (item.name !== 'ERP (production)') continue;
+        item.secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:erp/dolibarr-AbCdEf';
+        item.managedBy = {
+          stackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/erp-integration/0a1b2c3d-4e5f',
+          logicalResourceId: 'DolibarrCheck5C0E7B1A',
+        };
+      }
+      await route.fulfill({ response: answer, json: body });
+    });
+    await page.reload();
+    const registered = card('ERP (production)');
+    await registered.waitFor();
+    const facts = Object.fromEntries(
+      await registered
+        .locator('dl.facts dt')
+        .evaluateAll((terms) => terms.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent])),
+    );
+    expect(facts['Defined in']).toBe('stack erp-integration, resource DolibarrCheck5C0E7B1A');
+    expect(facts.Secret).toBe('kept by its owner in Secrets Manager: rotate it there');
+    expect(await registered.getByRole('button', { name: 'Rotate secret ERP (production)' }).count()).toBe(0);
+    expect(await registered.getByRole('button', { name: 'Edit ERP (production)' }).count()).toBe(1);
+    await page.unrouteAll();
+    await page.reload();
+    await card('ERP (production)').getByRole('button', { name: 'Rotate secret ERP (production)' }).waitFor();
+  });
+
   it('goes back to sign-in when the API answers 401, and signs out on request', async () => {
     await page.evaluate(() => sessionStorage.setItem('credval.token', 'revoked-token-0000'));
     await page.reload();
