@@ -19,7 +19,7 @@ export interface CredentialRequirement {
 export interface CredvalRegistry {
   /** The deployment's register-credential function, which the check's function invokes. */
   readonly registerFunction: IFunction;
-  /** The roles that read a registered credential's secret when they re-check it (the worker, POST .../recheck). */
+  /** The roles that read a registered credential's secret when they re-check it (the worker, POST /credentials/{id}/validate). */
   readonly secretReaders: IRole[];
 }
 

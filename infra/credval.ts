@@ -361,7 +361,7 @@ export class Credval extends Construct {
     const reconcile = background('reconcile', { timeout: Duration.minutes(10) });
 
     // Registrations from CredentialCheck resources (invoked directly by their functions, which the construct grants
-    // lambda:InvokeFunction on this one); the worker and POST .../recheck read those credentials' secrets by ARN,
+    // lambda:InvokeFunction on this one); the worker and POST /credentials/{id}/validate read those credentials' secrets by ARN,
     // with a read grant per secret that each CredentialCheck adds.
     const register = background('register-credential', {});
     const recheck = functions.get('recheck-credential');

@@ -40,7 +40,7 @@ export type DeregisterRequest = z.infer<typeof DeregisterRequest>;
 export const RegistrationRequest = z.discriminatedUnion('action', [RegisterRequest, DeregisterRequest]);
 export type RegistrationRequest = z.infer<typeof RegistrationRequest>;
 
-/** The function's answer (it never throws for a request it understood). */
+/** The function's answer to every request it could read; storage failures throw (a function error the invoker reports). */
 export type RegistrationResult =
   | { ok: true; credentialId: string; outcome: 'created' | 'updated' | 'removed' | 'absent' | 'kept' }
   | { ok: false; code: string; message: string };
