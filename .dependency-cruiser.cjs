@@ -5,7 +5,7 @@ const OUTBOUND = '^(undici|xmlrpc)($|/)';
 
 /** Data modules: what infra/ may import from shared/ (and what they may import themselves). */
 const DATA_MODULES = [
-  '^shared/domain/(durations|table-layout|event-names|secret-context)\\.ts$',
+  '^shared/domain/(durations|table-layout|event-names|secret-context|identifiers)\\.ts$',
   '^shared/http/routes\\.ts$',
   '^shared/app/(functions|uses)\\.ts$',
   // Text parsing of EGRESS_ALLOW, so that synthesis refuses a bad CIDR the functions would refuse at start.

@@ -1,10 +1,26 @@
 import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import {
+  EventField,
+  type EventPattern,
+  type IRuleTarget,
+  Match,
+  Rule,
+  RuleTargetInput,
+} from 'aws-cdk-lib/aws-events';
 import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { parseDuration } from '../shared/domain/durations.ts';
+import {
+  CLOUDTRAIL_API_CALL,
+  REVALIDATION_REQUESTED,
+  SECRET_CHANGE_EVENT_NAMES,
+  SECRET_LABEL_UPDATED,
+  SECRETS_MANAGER_SOURCE,
+} from '../shared/domain/event-names.ts';
+import { TENANT_ID } from '../shared/domain/identifiers.ts';
 import catalogue from '../shared/generated/catalogue.json' with { type: 'json' };
 import { parseEgressAllow } from '../shared/net/address-policy.ts';
 import { CredvalFunction } from './credval-function.ts';
@@ -19,6 +35,8 @@ export interface CredentialRequirement {
 export interface CredvalRegistry {
   /** The deployment's register-credential function, which the check's function invokes. */
   readonly registerFunction: IFunction;
+  /** The deployment's revalidation trigger, which re-checks a registered credential when its secret changes. */
+  readonly triggerFunction: IFunction;
   /** The roles that read a registered credential's secret when they re-check it (the worker, POST /credentials/{id}/validate). */
   readonly secretReaders: IRole[];
 }
@@ -99,6 +117,8 @@ export class CredentialCheck extends Construct {
   readonly provider: CredvalFunction;
   /** With `register`: the policy that lets credval's re-checking functions read the secret. */
   readonly readersPolicy?: Policy;
+  /** With `register`: the rules that ask credval for a re-check when the owner changes the secret. */
+  readonly secretChangeRules: Rule[] = [];
 
   constructor(scope: Construct, id: string, props: CredentialCheckProps) {
     super(scope, id);
@@ -174,8 +194,11 @@ export class CredentialCheck extends Construct {
     );
     const registration = props.register;
     if (registration) {
-      if (!Token.isUnresolved(registration.tenant) && !/^.{1,128}$/.test(registration.tenant)) {
-        refuse(id, 'register.tenant: 1 to 128 characters.');
+      if (!Token.isUnresolved(registration.tenant) && !TENANT_ID.test(registration.tenant)) {
+        refuse(
+          id,
+          'register.tenant: 1 to 64 letters, digits, "_", "." or "-" (as the API takes a tenant id).',
+        );
       }
       // The function itself only, not its versions (`grantInvoke` would add a `:*` wildcard).
       this.provider.role.addToPrincipalPolicy(
@@ -234,6 +257,70 @@ export class CredentialCheck extends Construct {
     });
     // Registered only once credval can read the secret it will re-check.
     if (this.readersPolicy) this.resource.node.addDependency(this.readersPolicy);
+    if (registration)
+      this.watchSecret(registration.tenant, props.secret, registration.credval.triggerFunction);
+  }
+
+  /**
+   * A registered credential is re-checked when its owner changes the secret outside a deploy (a rotation, an edit in
+   * the console): this account's Secrets Manager events about this one secret reach credval's trigger as a
+   * `RevalidationRequested` for the credential, built by the rule's input transformer. The rules and the permission
+   * to invoke the trigger live in this stack, so credval's stacks do not depend on this one.
+   */
+  private watchSecret(tenant: string, secret: ISecret, trigger: IFunction): void {
+    const input = RuleTargetInput.fromObject({
+      version: '0',
+      id: EventField.eventId,
+      'detail-type': REVALIDATION_REQUESTED,
+      source: 'credval.credential-check',
+      account: EventField.account,
+      time: EventField.time,
+      region: EventField.region,
+      resources: [],
+      detail: { tenantId: tenant, credentialId: this.credentialId, reason: 'its owner changed the secret' },
+    });
+    // Only this function: not through the LambdaFunction target, which would add the permission in credval's stack.
+    const target: IRuleTarget = { bind: () => ({ arn: trigger.functionArn, input }) };
+    const rules: Array<[string, string, EventPattern]> = [
+      [
+        'SecretLabelUpdated',
+        'the secret has a new current version (Secrets Manager event; no trail needed)',
+        {
+          source: [SECRETS_MANAGER_SOURCE],
+          detailType: [SECRET_LABEL_UPDATED],
+          resources: Match.prefix(secret.secretArn),
+          detail: { labelUpdated: ['AWSCURRENT'] },
+        },
+      ],
+      [
+        'SecretChangedApiCall',
+        'a call changed the secret (needs a trail that logs management events)',
+        {
+          source: [SECRETS_MANAGER_SOURCE],
+          detailType: [CLOUDTRAIL_API_CALL],
+          detail: {
+            eventSource: ['secretsmanager.amazonaws.com'],
+            eventName: [...SECRET_CHANGE_EVENT_NAMES],
+            errorCode: Match.doesNotExist(),
+            requestParameters: { secretId: [secret.secretArn, secret.secretName] },
+          },
+        },
+      ],
+    ];
+    for (const [ruleId, what, eventPattern] of rules) {
+      const rule = new Rule(this, ruleId, {
+        description: `credval: ${what} -> re-check the registered credential`,
+        eventPattern,
+        targets: [target],
+      });
+      new CfnPermission(this, `${ruleId}InvokesTrigger`, {
+        action: 'lambda:InvokeFunction',
+        functionName: trigger.functionArn,
+        principal: 'events.amazonaws.com',
+        sourceArn: rule.ruleArn,
+      });
+      this.secretChangeRules.push(rule);
+    }
   }
 
   /** `valid` or `inconclusive` (an invalid credential fails the deployment, or, with `onInconclusive: 'fail'`, an inconclusive one). */

@@ -367,6 +367,7 @@ export class Credval extends Construct {
     const recheck = functions.get('recheck-credential');
     this.registry = {
       registerFunction: register.function,
+      triggerFunction: trigger.function,
       secretReaders: [worker.role, ...(recheck ? [recheck.role] : [])],
     };
 

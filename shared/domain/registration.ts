@@ -1,4 +1,5 @@
 import { Registration } from './credential.ts';
+import { CREDENTIAL_ID, TENANT_ID } from './identifiers.ts';
 import { Report, Requirement } from './report.ts';
 import * as z from './zod.ts';
 
@@ -11,9 +12,9 @@ export { Registration };
 
 export const RegisterRequest = z.strictObject({
   action: z.literal('register'),
-  tenantId: z.string().check(z.minLength(1), z.maxLength(128)),
+  tenantId: z.string().check(z.regex(TENANT_ID)),
   /** Stable for the resource (derived from the stack id and logical id): `[A-Za-z0-9-]{1,64}`. */
-  credentialId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+  credentialId: z.string().check(z.regex(CREDENTIAL_ID)),
   name: z.string().check(z.minLength(1), z.maxLength(200)),
   description: z.optional(z.string().check(z.maxLength(1000))),
   connector: z.string(),
@@ -30,8 +31,8 @@ export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
 export const DeregisterRequest = z.strictObject({
   action: z.literal('deregister'),
-  tenantId: z.string().check(z.minLength(1), z.maxLength(128)),
-  credentialId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+  tenantId: z.string().check(z.regex(TENANT_ID)),
+  credentialId: z.string().check(z.regex(CREDENTIAL_ID)),
   /** Only a registration by this very physical resource is removed. */
   registration: Registration,
 });

@@ -10,6 +10,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { InputError } from '../domain/errors.ts';
+import { TENANT_ID } from '../domain/identifiers.ts';
 import type * as z from '../domain/zod.ts';
 import { HttpError, type HttpResult, problemFor } from './problem.ts';
 
@@ -157,8 +158,7 @@ export function tenantOf(event: HttpEvent, claim: string): string {
     throw new HttpError(401, 'unauthorized', 'The request carries no tenant: authenticate first.');
   }
   const tenant = String(value);
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(tenant))
-    throw new HttpError(401, 'unauthorized', 'The tenant claim is malformed.');
+  if (!TENANT_ID.test(tenant)) throw new HttpError(401, 'unauthorized', 'The tenant claim is malformed.');
   return tenant;
 }
 

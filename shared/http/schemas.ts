@@ -1,3 +1,4 @@
+import { CREDENTIAL_ID } from '../domain/identifiers.ts';
 import { Requirement } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
 
@@ -20,4 +21,4 @@ export const Limit = z._default(
 );
 export const Cursor = z.optional(z.string().check(z.maxLength(2048)));
 
-export const CredentialId = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'is not a credential id'));
+export const CredentialId = z.string().check(z.regex(CREDENTIAL_ID, 'is not a credential id'));

@@ -3,6 +3,7 @@ import { CheckInputError, prepareCheck } from '../connectors/check.ts';
 import { findConnector } from '../connectors/registry.ts';
 import { secretScrubber } from '../connectors/scrub.ts';
 import { SecretReadError } from '../domain/errors.ts';
+import { TENANT_ID } from '../domain/identifiers.ts';
 import type { RegisterRequest, RegistrationRequest, RegistrationResult } from '../domain/registration.ts';
 import type { Report, Requirement } from '../domain/report.ts';
 import * as z from '../domain/zod.ts';
@@ -60,7 +61,7 @@ export const CredentialCheckProperties = z.object({
   Register: z.optional(
     z.object({
       FunctionArn: z.string().check(z.regex(/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:.+$/)),
-      Tenant: z.string().check(z.minLength(1), z.maxLength(128)),
+      Tenant: z.string().check(z.regex(TENANT_ID)),
       Name: z.string().check(z.minLength(1), z.maxLength(200)),
       Description: z.optional(z.string().check(z.maxLength(1000))),
     }),

@@ -8,6 +8,7 @@ import {
   SECRETS_MANAGER_SOURCE,
 } from '../domain/event-names.ts';
 import { RevalidationMessage, RevalidationRequested } from '../domain/events.ts';
+import { CREDENTIAL_ID, TENANT_ID } from '../domain/identifiers.ts';
 import * as z from '../domain/zod.ts';
 
 /**
@@ -51,8 +52,6 @@ export interface TriggerOptions {
 }
 
 const AWSCURRENT = 'AWSCURRENT';
-const TENANT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const CREDENTIAL_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** EventBridge event ids are UUIDs; anything else of a safe shape is accepted too. */
 const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random characters> */

@@ -8,6 +8,7 @@ import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CredentialCheck, Credval } from 'credval/constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { revalidationFromEvent } from '../../shared/service/triggers.ts';
 import { newApp, synthesize, violations } from './support.ts';
 
 const CANARY = 'canary-7e6d5c4b3a2f1e0d-SECRET';
@@ -331,5 +332,128 @@ describe('CredentialCheck with register, next to a Credval deployment in another
   it('is cdk-nag clean in both stacks', () => {
     expect(synthError).toBeUndefined();
     expect(violations(app)).toEqual([]);
+  });
+});
+
+describe('CredentialCheck with register: a re-check when the owner changes the secret', () => {
+  let template: Template;
+  let consumer: Stack;
+  let platform: Stack;
+  let credval: Credval;
+  let check: CredentialCheck;
+  let secret: Secret;
+
+  beforeAll(() => {
+    const app = newApp();
+    platform = new Stack(app, 'Platform');
+    credval = new Credval(platform, 'Credval', { jwtIssuer: 'https://auth.example.com/' });
+    consumer = new Stack(app, 'ErpIntegration');
+    secret = new Secret(consumer, 'OdooApiKey');
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotated in Odoo.' });
+    check = new CredentialCheck(consumer, 'OdooCheck', {
+      connector: 'odoo',
+      fields: { serverUrl: 'https://erp.example.com', database: 'prod', username: 'sync' },
+      secret,
+      register: { credval: credval.registry, tenant: 'acme' },
+    });
+    template = Template.fromStack(consumer);
+  });
+
+  const secretRef = () => ({ Ref: consumer.getLogicalId(secret.node.defaultChild as never) });
+
+  it('watches this one secret: its new current version, and the API calls that change it', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).map(
+      (rule) => (rule.Properties as { EventPattern: Record<string, unknown> }).EventPattern,
+    );
+    expect(rules).toEqual([
+      {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['Secret Label Updated'],
+        resources: [{ prefix: secretRef() }],
+        detail: { labelUpdated: ['AWSCURRENT'] },
+      },
+      {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: expect.arrayContaining(['PutSecretValue', 'UpdateSecret', 'RotateSecret']),
+          errorCode: [{ exists: false }],
+          requestParameters: { secretId: [secretRef(), expect.anything()] },
+        },
+      },
+    ]);
+  });
+
+  it('invokes credval’s trigger, with a permission in the consumer’s stack for each rule only', () => {
+    const triggerArn = consumer.resolve(credval.registry.triggerFunction.functionArn);
+    for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
+      const targets = (rule.Properties as { Targets: Array<{ Arn: unknown }> }).Targets;
+      expect(targets).toHaveLength(1);
+      expect(JSON.stringify(targets[0]?.Arn)).toContain('Fn::ImportValue');
+    }
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map(
+      (p) => p.Properties as Record<string, unknown>,
+    );
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions) {
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+      });
+      expect(JSON.stringify(permission.SourceArn)).toMatch(/OdooCheckSecret(LabelUpdated|ChangedApiCall)/);
+    }
+    expect(triggerArn).toBeDefined();
+    expect(platform.dependencies).toEqual([]);
+  });
+
+  it('hands the trigger an event it turns into a re-check of the registered credential', () => {
+    // EventBridge's input transformer, applied as EventBridge applies it, to a real-shaped label event.
+    const rule = Object.values(template.findResources('AWS::Events::Rule'))[0]?.Properties as {
+      Targets: Array<{ InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: unknown } }>;
+    };
+    const transformer = rule.Targets[0]?.InputTransformer;
+    if (!transformer) throw new Error('no input transformer');
+    const source = {
+      version: '0',
+      id: '9a8b7c6d-1234-4abc-9def-0123456789ab',
+      'detail-type': 'Secret Label Updated',
+      source: 'aws.secretsmanager',
+      account: '111111111111',
+      time: '2026-12-07T10:00:00Z',
+      region: 'eu-west-1',
+      resources: ['arn:aws:secretsmanager:eu-west-1:111111111111:secret:OdooApiKey-AbCdEf'],
+      detail: { name: 'OdooApiKey', labelUpdated: 'AWSCURRENT', versionId: 'v2' },
+    };
+    // The template's one intrinsic function resolved as CloudFormation would: the credential id attribute.
+    const credentialIdAttribute = {
+      'Fn::GetAtt': [consumer.getLogicalId(check.resource.node.defaultChild as never), 'CredentialId'],
+    };
+    const [, parts] = (transformer.InputTemplate as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const joined = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        expect(part).toEqual(credentialIdAttribute);
+        return 'cfn-0123456789abcdef0123456789abcdef';
+      })
+      .join('');
+    // A placeholder outside quotes takes the JSON value (a string arrives quoted), as EventBridge substitutes it.
+    const delivered = joined.replace(/<([A-Za-z0-9_-]+)>/g, (_all, name: string) => {
+      const path = transformer.InputPathsMap[name] ?? '';
+      const value = path
+        .replace(/^\$\./, '')
+        .split('.')
+        .reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], source);
+      return JSON.stringify(value);
+    });
+    const message = revalidationFromEvent(JSON.parse(delivered), { secretPrefix: 'credval/dev' });
+    expect(message).toEqual({
+      tenantId: 'acme',
+      credentialId: 'cfn-0123456789abcdef0123456789abcdef',
+      version: null,
+      checkId: `event:${source.id}`,
+      trigger: 'event',
+      cause: expect.stringContaining('RevalidationRequested'),
+    });
   });
 });
