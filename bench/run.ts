@@ -2,7 +2,8 @@
 // them in order, prints a table per part and a summary of the goals, and writes bench/results.json.
 //   BENCH_QUICK=1   a smoke run in under a minute (fewer rounds, 1,000 instead of 10,000 credentials, ...)
 //   BENCH_ONLY=a,b  only these parts: overhead, bundles, sweep, sweep-scale, calls, calls-envelope, throughput, startup,
-//                   roundtrips, cost (the cost model runs the parts it needs that did not run: calls, calls-envelope, sweep-scale)
+//                   roundtrips, cost (the cost model runs the parts it needs that did not run: calls, calls-envelope, sweep-scale),
+//                   migrate
 //   BENCH_ROUNDS=n  rounds per vendor and path in the overhead part
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ const { benchAwsCalls, printAwsCalls } = await import('./aws-calls.ts');
 const { benchBundles, printBundles } = await import('./bundles.ts');
 const { benchCheckOverhead, printCheckOverhead } = await import('./check-overhead.ts');
 const { benchCliStartup, printCliStartup } = await import('./cli-startup.ts');
+const { benchMigrate, printMigrate } = await import('./migrate.ts');
 const { costInputsOf, costModel, printCostModel } = await import('./cost-model.ts');
 const { QUICK, SIZES } = await import('./lib/config.ts');
 const { round } = await import('./lib/stats.ts');
@@ -223,6 +225,19 @@ const PARTS = [
         value: `HTTP ${s.status} ${s.verdict}, ${s.callsAfterAnswer} calls after`,
       })),
     ],
+  }),
+  part({
+    key: 'migrate',
+    title: '9. moving secrets between stores (secrets migrate)',
+    run: benchMigrate,
+    print: printMigrate,
+    // No goal was set; every secret must move, whatever the concurrency.
+    goals: (r) =>
+      r.runs.map((run) => ({
+        goal: `every secret moves (concurrency ${run.concurrency})`,
+        met: run.moved === run.secrets && run.failed === 0,
+        value: `${run.moved}/${run.secrets} in ${run.seconds} s`,
+      })),
   }),
 ];
 

@@ -60,10 +60,14 @@ Options:
   -h, --help  show this help
 `;
 
-const SECRETS_USAGE = `Usage: credval secrets migrate --to envelope|secretsmanager [--dry-run] [--keep-source] [--json]
+/** Secrets `credval secrets migrate` moves at once unless told otherwise: well inside Secrets Manager's write rates. */
+const DEFAULT_MIGRATE_CONCURRENCY = 8;
 
-Moves the deployment's secrets (those under SECRET_PREFIX) from the other store into the one --to names, one at
-a time: copies each (its current and previous version, under their own ids), reads it back, and only then
+const SECRETS_USAGE = `Usage: credval secrets migrate --to envelope|secretsmanager [--dry-run] [--keep-source]
+                               [--concurrency N] [--json]
+
+Moves the deployment's secrets (those under SECRET_PREFIX) from the other store into the one --to names, N at a
+time: copies each (its current and previous version, under their own ids), reads it back, and only then
 schedules the source copy for deletion, restorable for SECRET_RECOVERY_DAYS. Interrupted, it resumes when run
 again: what moved is not written twice. Configured like the server (STORAGE, DATA_DIR, TABLE_NAME, SECRET_PREFIX,
 KMS_KEY_ID, ...); with local storage, stop the server first. See README "Moving between stores".
@@ -72,6 +76,8 @@ Options:
   --to STORE     envelope, or secretsmanager (with STORAGE=local: the encrypted file store standing in for it)
   --dry-run      list what would move; change nothing
   --keep-source  copy and verify, but leave the source copies live (the first pass of a switch on AWS)
+  --concurrency N
+                 secrets moved at once, 1 to 64 (default 8); each secret's steps stay in order
   --json         print the result as JSON
   -h, --help     show this help
 
@@ -337,6 +343,7 @@ async function secretsCommand(args: string[], io: CliIo): Promise<number> {
     to: { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     'keep-source': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: String(DEFAULT_MIGRATE_CONCURRENCY) },
     json: { type: 'boolean', default: false },
   });
   if (positionals.length !== 1 || positionals[0] !== 'migrate') {
@@ -346,6 +353,10 @@ async function secretsCommand(args: string[], io: CliIo): Promise<number> {
   if (to !== 'envelope' && to !== 'secretsmanager') {
     throw new UsageError('--to must be envelope or secretsmanager', 'secrets');
   }
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new UsageError('--concurrency must be a whole number from 1 to 64', 'secrets');
+  }
   const env = await environmentOf(io);
   const { migrateCommand } = await import('./secrets-command.ts');
   const ok = await migrateCommand(
@@ -354,6 +365,7 @@ async function secretsCommand(args: string[], io: CliIo): Promise<number> {
       to,
       dryRun: Boolean(values['dry-run']),
       keepSource: Boolean(values['keep-source']),
+      concurrency,
       json: Boolean(values.json),
     },
     io,

@@ -12,6 +12,8 @@ export interface MigrateOptions {
   to: SecretStoreKind;
   dryRun: boolean;
   keepSource: boolean;
+  /** Secrets moved at once. */
+  concurrency: number;
   json: boolean;
 }
 
@@ -77,6 +79,7 @@ export async function migrateCommand(
         recoveryDays: config.deletionRecoveryDays,
         dryRun: options.dryRun,
         keepSource: options.keepSource,
+        concurrency: options.concurrency,
         onProgress: (d, t) => {
           done = d;
           total = t;

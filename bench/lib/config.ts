@@ -17,4 +17,6 @@ export const SIZES = {
   throughputConcurrency: 32,
   /** Fresh processes per command (and variant) for the CLI start-up medians. */
   cliStartupRuns: QUICK ? 5 : 15,
+  /** Secrets moved per run of the migration part (one run per concurrency). */
+  migrateSecrets: QUICK ? 100 : 1_000,
 } as const;

@@ -149,7 +149,8 @@ describe('credval secrets migrate (local storage)', () => {
     });
     expect(rotated.status).toBe(200);
     await server.close();
-    const run = await migrate('--to', 'secretsmanager', '--json');
+    // Both at once (--concurrency 2), through the command's option.
+    const run = await migrate('--to', 'secretsmanager', '--json', '--concurrency', '2');
     expect(run.code, run.stdout).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({
@@ -188,9 +189,15 @@ describe('credval secrets migrate (local storage)', () => {
   it('answers bad usage with 64 and its help', async () => {
     expect((await migrate()).code).toBe(64);
     expect((await migrate('--to', 'vault')).stderr).toContain('--to must be envelope or secretsmanager');
+    for (const bad of ['0', '65', '2.5', 'many']) {
+      const run = await migrate('--to', 'envelope', '--concurrency', bad);
+      expect(run.code).toBe(64);
+      expect(run.stderr).toContain('--concurrency must be a whole number from 1 to 64');
+    }
     expect((await runCli(['secrets', 'rotate'], null, env)).stderr).toContain('one subcommand: migrate');
     const help = await runCli(['secrets', '--help'], null, env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: credval secrets migrate --to envelope|secretsmanager');
+    expect(help.stdout).toContain('secrets moved at once, 1 to 64 (default 8)');
   });
 });

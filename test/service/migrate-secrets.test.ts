@@ -106,7 +106,12 @@ async function seed(store: SecretStore, value: string, rotations = 0): Promise<C
 const move = (
   source: SecretStore,
   target: SecretStore,
-  extra: { dryRun?: boolean; keepSource?: boolean } = {},
+  extra: {
+    dryRun?: boolean;
+    keepSource?: boolean;
+    concurrency?: number;
+    onProgress?: (d: number, t: number) => void;
+  } = {},
 ) => migrateSecrets({ source, target, repository, secretPrefix: prefix, recoveryDays: 7, ...extra });
 
 describe('moving secrets between Secrets Manager and the envelope store', () => {
@@ -193,6 +198,54 @@ describe('moving secrets between Secrets Manager and the envelope store', () => 
     expect(resumed.outcomes).toMatchObject({ moved: 1, deleted: 1, failed: 0 });
     for (const c of [first, second])
       expect((await envelope.getVersions(c.secretName)).current.id).toBe(c.secretVersion);
+  });
+
+  it('moves several secrets at once with concurrency, never more than asked, with the same result as one at a time', async () => {
+    const seeded = [];
+    for (let i = 0; i < 12; i++) seeded.push(await seed(secretsManager, `key-c${i}`, i % 3));
+    // A failing one among them, so that the notes show the order they are reported in.
+    const failing = seeded[5]?.secretName;
+    let inFlight = 0;
+    let most = 0;
+    const counted = new Proxy(envelope, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'create') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<SecretStore['create']>) => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          try {
+            // Long enough for the other moves to start.
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            if (args[0] === failing) throw new StorageError('The secret store is unavailable.');
+            return await target.create(...args);
+          } finally {
+            inFlight -= 1;
+          }
+        };
+      },
+    });
+    const progress: number[] = [];
+    const result = await move(secretsManager, counted, {
+      concurrency: 4,
+      onProgress: (done, total) => {
+        expect(total).toBe(12);
+        progress.push(done);
+      },
+    });
+    expect(most).toBe(4);
+    expect(progress).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(result).toMatchObject({ examined: 12, retired: 11, verified: 11, unreadable: 0 });
+    expect(result.outcomes).toMatchObject({ moved: 11, failed: 1 });
+    expect(result.notes).toEqual([
+      { name: failing, outcome: 'failed', reason: 'The secret store is unavailable.' },
+    ]);
+    for (const c of seeded.filter((c) => c.secretName !== failing)) {
+      expect((await envelope.getVersions(c.secretName)).current.id).toBe(c.secretVersion);
+    }
+    // The rerun, one at a time, finishes the one that failed and finds the rest in place.
+    const rerun = await move(secretsManager, envelope, { concurrency: 1 });
+    expect(rerun.outcomes).toMatchObject({ moved: 1, deleted: 11, failed: 0 });
   });
 
   it('leaves orphans and foreign names alone, and copies the live source even when its item names another version (a change outside credval)', async () => {
