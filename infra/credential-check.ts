@@ -7,11 +7,11 @@ import {
   Rule,
   RuleTargetInput,
 } from 'aws-cdk-lib/aws-events';
-import { type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, type IRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { parseDuration } from '../shared/domain/durations.ts';
 import {
   CLOUDTRAIL_API_CALL,
@@ -115,7 +115,10 @@ export class CredentialCheck extends Construct {
   readonly resource: CustomResource;
   /** The function CloudFormation calls (one per check, so that it can read only its own secret). */
   readonly provider: CredvalFunction;
-  /** With `register`: the policy that lets credval's re-checking functions read the secret. */
+  /**
+   * With `register`, for a secret (or key) this stack does not own: the policy on credval's roles that lets them read
+   * it. A secret of this stack grants them read access on its own resource policy instead.
+   */
   readonly readersPolicy?: Policy;
   /** With `register`: the rules that ask credval for a re-check when the owner changes the secret. */
   readonly secretChangeRules: Rule[] = [];
@@ -193,6 +196,8 @@ export class CredentialCheck extends Construct {
       }),
     );
     const registration = props.register;
+    /** What must exist before the credential is registered: credval's read access to the secret. */
+    const readAccess: IDependable[] = [];
     if (registration) {
       if (!Token.isUnresolved(registration.tenant) && !TENANT_ID.test(registration.tenant)) {
         refuse(
@@ -207,29 +212,9 @@ export class CredentialCheck extends Construct {
           resources: [registration.credval.registerFunction.functionArn],
         }),
       );
-      // credval's re-checking functions read this one secret, by a policy kept in this stack (so credval's stack
-      // does not depend on this one), and decrypt it through Secrets Manager only.
-      const statements = [
-        new PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [props.secret.secretArn],
-        }),
-      ];
-      if (props.secret.encryptionKey) {
-        statements.push(
-          new PolicyStatement({
-            actions: ['kms:Decrypt'],
-            resources: [props.secret.encryptionKey.keyArn],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-            },
-          }),
-        );
-      }
-      this.readersPolicy = new Policy(this, 'CredvalReadsSecret', {
-        roles: registration.credval.secretReaders,
-        statements,
-      });
+      const grant = grantReaders(this, props.secret, registration.credval.secretReaders);
+      this.readersPolicy = grant.policy;
+      readAccess.push(...grant.dependables);
     }
 
     this.resource = new CustomResource(this, 'Resource', {
@@ -256,7 +241,7 @@ export class CredentialCheck extends Construct {
       },
     });
     // Registered only once credval can read the secret it will re-check.
-    if (this.readersPolicy) this.resource.node.addDependency(this.readersPolicy);
+    for (const dependable of readAccess) this.resource.node.addDependency(dependable);
     if (registration)
       this.watchSecret(registration.tenant, props.secret, registration.credval.triggerFunction);
   }
@@ -359,4 +344,44 @@ export class CredentialCheck extends Construct {
   get warnings(): string {
     return this.resource.getAttString('Warnings');
   }
+}
+
+const READ_SECRET = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+
+/**
+ * Lets credval's re-checking roles read one secret, and decrypt it through Secrets Manager only. Where this stack
+ * owns the secret (and its key), on their own resource policies: credval's roles then carry nothing per secret, so
+ * IAM's limit of 10,240 characters of inline policy per role never caps how many credentials can be registered.
+ * For an imported secret or key, a policy in this stack attached to the roles instead (some thirty such secrets fit).
+ * Either way credval's stacks do not depend on this one.
+ */
+function grantReaders(
+  scope: Construct,
+  secret: ISecret,
+  readers: IRole[],
+): { policy?: Policy; dependables: IDependable[] } {
+  const principals = readers.map((role) => new ArnPrincipal(role.roleArn));
+  const viaSecretsManager = {
+    StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+  };
+  const dependables: IDependable[] = [];
+  const onRoles: PolicyStatement[] = [];
+
+  const onSecret = secret.addToResourcePolicy(
+    new PolicyStatement({ principals, actions: READ_SECRET, resources: ['*'] }),
+  );
+  if (onSecret.statementAdded) {
+    if (onSecret.policyDependable) dependables.push(onSecret.policyDependable);
+  } else {
+    onRoles.push(new PolicyStatement({ actions: READ_SECRET, resources: [secret.secretArn] }));
+  }
+  const key = secret.encryptionKey;
+  if (key) {
+    const decrypt = { actions: ['kms:Decrypt'], conditions: viaSecretsManager };
+    const onKey = key.addToResourcePolicy(new PolicyStatement({ ...decrypt, principals, resources: ['*'] }));
+    if (!onKey.statementAdded) onRoles.push(new PolicyStatement({ ...decrypt, resources: [key.keyArn] }));
+  }
+  if (onRoles.length === 0) return { dependables };
+  const policy = new Policy(scope, 'CredvalReadsSecret', { roles: readers, statements: onRoles });
+  return { policy, dependables: [...dependables, policy] };
 }

@@ -288,45 +288,90 @@ describe('CredentialCheck with register, next to a Credval deployment in another
     expect(JSON.stringify(invokes[0]?.Resource)).not.toContain(':*');
   });
 
-  it('gives credval’s worker and re-check roles read access to this one secret, by a policy in the consumer’s stack', () => {
-    const worker = credval.functions.get('revalidation-worker');
-    const recheck = credval.functions.get('recheck-credential');
-    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
-      id.startsWith('DolibarrCheckCredvalReadsSecret'),
-    );
-    expect(policies).toHaveLength(1);
-    const properties = policies[0]?.[1].Properties as {
-      Roles: unknown[];
-      PolicyDocument: { Statement: Array<Record<string, unknown>> };
-    };
-    expect(properties.Roles).toHaveLength(2);
-    expect(JSON.stringify(properties.Roles)).toContain('Fn::ImportValue');
-    expect(properties.PolicyDocument.Statement).toEqual([
-      expect.objectContaining({
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: { Ref: consumer.getLogicalId(secret.node.defaultChild as never) },
-      }),
-      expect.objectContaining({
-        Action: 'kms:Decrypt',
-        Condition: {
-          StringEquals: {
-            'kms:ViaService': {
-              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
-            },
+  it('lets credval’s worker and re-check roles read this one secret, on the secret’s and its key’s own policies', () => {
+    // credval's roles, imported from the platform stack; nothing is attached to them, whatever the number of secrets.
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      expect(JSON.stringify((policy.Properties as { Roles: unknown }).Roles)).not.toContain(
+        'Fn::ImportValue',
+      );
+    }
+    const secretPolicies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+    expect(secretPolicies).toHaveLength(1);
+    const readers = expect.arrayContaining([
+      { 'Fn::ImportValue': expect.stringMatching(/CredvalRevalidationWorkerRole.*Arn/) },
+      { 'Fn::ImportValue': expect.stringMatching(/CredvalRecheckCredentialRole.*Arn/) },
+    ]);
+    expect(secretPolicies[0]?.Properties).toMatchObject({
+      SecretId: { Ref: consumer.getLogicalId(secret.node.defaultChild as never) },
+      ResourcePolicy: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Principal: { AWS: readers },
+            Resource: '*',
+          },
+        ],
+      },
+    });
+    const keyStatements = (
+      Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties as {
+        KeyPolicy: { Statement: Array<Record<string, unknown>> };
+      }
+    ).KeyPolicy.Statement;
+    expect(keyStatements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Principal: { AWS: readers },
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': {
+            'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
           },
         },
-      }),
-    ]);
+      },
+    });
+    expect(check.readersPolicy).toBeUndefined();
     // credval's own stack gains no grant on the consumer's secret, and depends on nothing of the consumer's.
     expect(JSON.stringify(credvalTemplate.toJSON())).not.toContain('DolibarrApiKey');
     expect(platform.dependencies).toEqual([]);
     expect(consumer.dependencies).toEqual([platform]);
-    expect(worker && recheck).toBeTruthy();
-    // The resource registers only once the readers' policy exists.
+    // The resource registers only once credval may read the secret.
     const resource = Object.values(template.findResources('Custom::CredvalCredentialCheck'))[0] as {
       DependsOn?: string[];
     };
-    expect(resource.DependsOn).toEqual([expect.stringMatching(/^DolibarrCheckCredvalReadsSecret/)]);
+    expect(resource.DependsOn).toEqual([expect.stringMatching(/^DolibarrApiKeyPolicy/)]);
+  });
+
+  it('falls back to a policy on credval’s roles, kept in the consumer’s stack, for a secret it imports', () => {
+    const imported = Secret.fromSecretCompleteArn(
+      consumer,
+      'SharedKey',
+      'arn:aws:secretsmanager:eu-west-1:111111111111:secret:shared/dolibarr-AbCdEf',
+    );
+    const other = new CredentialCheck(consumer, 'SharedCheck', {
+      connector: 'dolibarr',
+      fields: { baseUrl: 'https://dolibarr.example.com' },
+      secret: imported,
+      register: { credval: credval.registry, tenant: 'acme' },
+    });
+    expect(other.readersPolicy).toBeDefined();
+    const policy = consumer.resolve(
+      (other.readersPolicy?.node.defaultChild as never as { policyDocument: unknown }).policyDocument,
+    );
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:shared/dolibarr-AbCdEf',
+      }),
+    ]);
+    // Attached to credval's two roles (references into the platform stack, made imports at synthesis).
+    const roles = JSON.stringify(
+      consumer.resolve((other.readersPolicy?.node.defaultChild as never as { roles: unknown }).roles),
+    );
+    expect(roles).toMatch(/CredvalRevalidationWorkerRole/);
+    expect(roles).toMatch(/CredvalRecheckCredentialRole/);
   });
 
   it('is cdk-nag clean in both stacks', () => {
