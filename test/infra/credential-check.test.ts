@@ -2,6 +2,7 @@
 // own App and Stack, their own secret, the check's attributes used by their other resources.
 import { CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
@@ -314,11 +315,10 @@ describe('CredentialCheck with register, next to a Credval deployment in another
         ],
       },
     });
-    const keyStatements = (
-      Object.values(template.findResources('AWS::KMS::Key'))[0]?.Properties as {
-        KeyPolicy: { Statement: Array<Record<string, unknown>> };
-      }
-    ).KeyPolicy.Statement;
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    if (!key) throw new Error('the consumer stack has no key');
+    const keyStatements = (key.Properties as { KeyPolicy: { Statement: Array<Record<string, unknown>> } })
+      .KeyPolicy.Statement;
     expect(keyStatements).toContainEqual({
       Effect: 'Allow',
       Action: 'kms:Decrypt',
@@ -356,10 +356,9 @@ describe('CredentialCheck with register, next to a Credval deployment in another
       secret: imported,
       register: { credval: credval.registry, tenant: 'acme' },
     });
-    expect(other.readersPolicy).toBeDefined();
-    const policy = consumer.resolve(
-      (other.readersPolicy?.node.defaultChild as never as { policyDocument: unknown }).policyDocument,
-    );
+    if (!other.readersPolicy) throw new Error('no policy on credval’s roles for an imported secret');
+    const readers = other.readersPolicy.node.defaultChild as CfnPolicy;
+    const policy = consumer.resolve(readers.policyDocument);
     expect(policy.Statement).toEqual([
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -367,9 +366,7 @@ describe('CredentialCheck with register, next to a Credval deployment in another
       }),
     ]);
     // Attached to credval's two roles (references into the platform stack, made imports at synthesis).
-    const roles = JSON.stringify(
-      consumer.resolve((other.readersPolicy?.node.defaultChild as never as { roles: unknown }).roles),
-    );
+    const roles = JSON.stringify(consumer.resolve(readers.roles));
     expect(roles).toMatch(/CredvalRevalidationWorkerRole/);
     expect(roles).toMatch(/CredvalRecheckCredentialRole/);
   });
