@@ -4,7 +4,7 @@
 // (aws-sdk-client-mock), KMS the test double that really encrypts, DynamoDB dynalite in a child process.
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Credential } from '../shared/domain/credential.ts';
+import { type Credential, FRESH_MONITOR } from '../shared/domain/credential.ts';
 import { migrateSecrets } from '../shared/service/migrate-secrets.ts';
 import { DynamoCredentialRepository } from '../shared/store/dynamo-credential-repository.ts';
 import { EnvelopeSecretStore } from '../shared/store/envelope-secret-store.ts';
@@ -74,15 +74,7 @@ function credentialOf(prefix: string, index: number): Credential {
     nextCheckAt: null,
     secretName: `${prefix}/${TENANT}/${id}`,
     secretVersion: id,
-    monitor: {
-      rejections: 0,
-      firstRejectedAt: null,
-      inconclusiveStreak: 0,
-      invalidChecks: 0,
-      lastCheckId: 'v1',
-      lastStatusBefore: null,
-      lastTrigger: 'create',
-    },
+    monitor: { ...FRESH_MONITOR, lastCheckId: 'v1', lastTrigger: 'create' },
   };
 }
 

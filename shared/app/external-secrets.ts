@@ -11,7 +11,10 @@ import { AwsSettings } from './settings/aws.ts';
  * `CredentialCheck` resource registered. Its own Secrets Manager client, whatever the deployment's secret store:
  * the grants come per secret from each construct, never from the stack.
  */
-export const lambdaExternalSecrets = once(
-  (): SecretReader =>
+export const lambdaExternalSecrets = once((): SecretReader => {
+  // The client is made at the first read of such a secret, not at cold start: most checks never need one.
+  const reader = once(() =>
     secretsManagerReader(new SecretsManagerClient(awsClientConfig(lambdaSettings(AwsSettings)))),
-);
+  );
+  return (arn) => reader()(arn);
+});

@@ -1,3 +1,4 @@
+import { failed } from '../connectors/findings.ts';
 import { findConnector } from '../connectors/registry.ts';
 import type { Credential } from '../domain/credential.ts';
 import { SecretReadError } from '../domain/errors.ts';
@@ -76,17 +77,9 @@ export async function readExternalSecret(
 
 /** The report of a check that stopped before the vendor because the secret could not be read. */
 export function secretUnavailableReport(message: string, started: Date, finished: Date): Report {
+  // The connectors' own shape of a failed check: the verdict follows from the reason (not definite: inconclusive).
   return {
-    verdict: 'inconclusive',
-    reason: 'secret_unavailable',
-    message,
-    field: null,
-    retryable: true,
-    retryAfterSeconds: null,
-    identity: null,
-    vendor: {},
-    permissions: [],
-    warnings: [],
+    ...failed('secret_unavailable', message),
     probes: [],
     checkedAt: started.toISOString(),
     durationMs: Math.max(0, finished.getTime() - started.getTime()),
