@@ -19,6 +19,7 @@ import {
 } from '../domain/errors.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import * as z from '../domain/zod.ts';
+import { packReport, unpackReport } from './packed-report.ts';
 import {
   type Clock,
   type CredentialRepository,
@@ -303,6 +304,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
           TableName: this.#tableName,
           Item: {
             ...(prune(record) as Item),
+            report: packReport(record.report),
             [PK]: historyPk(record.tenantId, record.credentialId),
             [SK]: checkSk(record.checkedAt, record.checkId),
             kind: 'check',
@@ -454,6 +456,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
 function credentialItem(credential: Credential): Item {
   const item: Item = {
     ...(prune(credential) as Item),
+    lastCheck: credential.lastCheck === null ? null : packReport(credential.lastCheck),
     [PK]: tenantPk(credential.tenantId),
     [SK]: credentialSk(credential.id),
     kind: 'credential',
@@ -479,8 +482,17 @@ export function credentialOfItem(item: Item): Credential | null {
     : null;
 }
 
+/** Domain fields with a packed report (./packed-report.ts) unpacked; a malformed one fails the schema instead. */
+function unpacked(fields: Item, attribute: 'lastCheck' | 'report'): Item {
+  try {
+    return { ...fields, [attribute]: unpackReport(fields[attribute]) };
+  } catch (error) {
+    throw new StorageError('A stored report cannot be unpacked.', { cause: error });
+  }
+}
+
 function parseCredential(item: Item): Credential {
-  const parsed = Credential.safeParse({ [DUE.sortKey]: null, ...domainFields(item) });
+  const parsed = Credential.safeParse({ [DUE.sortKey]: null, ...unpacked(domainFields(item), 'lastCheck') });
   if (!parsed.success)
     throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
   return parsed.data;
@@ -502,7 +514,7 @@ function parseDueCredential(item: Item): DueCredential {
 }
 
 function parseCheck(item: Item): CheckRecord {
-  const parsed = CheckRecord.safeParse(domainFields(item));
+  const parsed = CheckRecord.safeParse(unpacked(domainFields(item), 'report'));
   if (!parsed.success) throw new StorageError('A stored check item is malformed.', { cause: parsed.error });
   return parsed.data;
 }

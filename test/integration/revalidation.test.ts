@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../shared/connectors/check.ts';
 import type { Credential } from '../../shared/domain/credential.ts';
@@ -28,6 +30,10 @@ const DUE_EVERY = 10; // 7 of every 10 credentials are due at the first sweep
 const REVOKE_EVERY = 11;
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
+// dynalite's own item sizing: the formula DynamoDB documents and bills writes by.
+const dynaliteDb = createRequire(import.meta.url)('dynalite/db/index.js') as {
+  itemSize(item: Record<string, AttributeValue>): number;
+};
 
 class ArrayQueue implements RevalidationQueue {
   readonly messages: RevalidationMessage[] = [];
@@ -41,6 +47,7 @@ class ArrayQueue implements RevalidationQueue {
 
 describe('revalidation at scale: 1,000 credentials over three vendor simulators', () => {
   let dynamo: LocalDynamo;
+  let scanner: DynamoDBClient;
   let repository: DynamoCredentialRepository;
   let secrets: MemorySecretStore;
   let dolibarr: DolibarrSimulator;
@@ -57,7 +64,8 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
 
   beforeAll(async () => {
     dynamo = await startLocalDynamo();
-    await ensureCredentialsTable(createDynamoClient(dynamo.endpoint), 'credval-revalidation');
+    scanner = createDynamoClient(dynamo.endpoint);
+    await ensureCredentialsTable(scanner, 'credval-revalidation');
     repository = new DynamoCredentialRepository({
       client: createDocumentClient(dynamo.endpoint),
       tableName: 'credval-revalidation',
@@ -171,6 +179,7 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
   afterAll(async () => {
     await client.close();
     await Promise.all([dolibarr.close(), odoo.close(), precoro.close()]);
+    scanner.destroy();
     await dynamo.close();
   });
 
@@ -272,5 +281,32 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
         'valid->valid',
       ]);
     }
+  });
+
+  it('stores every checked credential and every history entry within one write unit (1 kB), reports packed', async () => {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await scanner.send(
+        new ScanCommand({ TableName: 'credval-revalidation', ExclusiveStartKey: start }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const checked = items.filter((item) => item.kind?.S === 'credential' && item.lastCheck?.B);
+    const history = items.filter((item) => item.kind?.S === 'check');
+    expect(checked.length).toBeGreaterThanOrEqual(dueAtStart.size);
+    expect(history.length).toBeGreaterThanOrEqual(dueAtStart.size);
+    // DynamoDB's sizing (attribute names plus values): what it bills a write by, in 1 kB steps.
+    const largest = (list: typeof items) => Math.max(...list.map((item) => dynaliteDb.itemSize(item)));
+    expect(largest(checked)).toBeLessThanOrEqual(1024);
+    expect(largest(history)).toBeLessThanOrEqual(1024);
+    // And packed reports read back whole: the stored report is the one the vendor check returned.
+    const sample = all.find(
+      (c) => c.connector === 'odoo' && dueAtStart.has(c.id) && !revoked.has(c.id),
+    ) as Credential;
+    const stored = await repository.get(sample.tenantId, sample.id);
+    expect(stored?.lastCheck?.vendor).toMatchObject({ product: 'odoo', version: '19.0' });
+    expect(stored?.lastCheck?.probes.length).toBeGreaterThan(3);
   });
 });

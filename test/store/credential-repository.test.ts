@@ -8,6 +8,7 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../shared/domain/errors.ts';
 import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
+import { credentialChangeOf } from '../../shared/store/dynamo-stream.ts';
 import {
   createDynamoClient,
   ensureCredentialsTable,
@@ -24,6 +26,7 @@ import {
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { dueShardOf } from '../../shared/store/ports.ts';
 import {
+  baseReport,
   checkRecord,
   credential,
   describeCredentialRepositoryContract,
@@ -141,6 +144,84 @@ describe('DynamoCredentialRepository item layout', () => {
     const error = await repo.get('tenant-a', 'bad').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StorageError);
     expect(String((error as Error).message)).not.toContain('secret-looking');
+  });
+
+  it('stores reports packed, and still reads the reports of items written before packing', async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    const packed = credential();
+    await repo.create(packed);
+    await repo.putCheck(checkRecord(), new Date('2030-01-01T00:00:00.000Z'));
+    const key = { pk: 'T#tenant-a', sk: 'C#cred-1' };
+    const item = (await documents.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
+    expect(item?.lastCheck).toBeInstanceOf(Uint8Array);
+    expect(await repo.get('tenant-a', 'cred-1')).toEqual(packed);
+    const history = await repo.listChecks('tenant-a', 'cred-1', { limit: 5 });
+    expect(history.items).toEqual([checkRecord()]);
+
+    // An item and a history entry as an earlier version wrote them: the report as a map.
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...item, sk: 'C#legacy', id: 'legacy', lastCheck: baseReport },
+      }),
+    );
+    expect((await repo.get('tenant-a', 'legacy'))?.lastCheck).toEqual(baseReport);
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...checkRecord({ credentialId: 'legacy' }),
+          pk: 'T#tenant-a#C#legacy',
+          sk: 'K#2025-01-02T03:04:05.678Z#check-1',
+          kind: 'check',
+          expiresAt: 1_900_000_000,
+        },
+      }),
+    );
+    expect((await repo.listChecks('tenant-a', 'legacy', { limit: 5 })).items).toEqual([
+      checkRecord({ credentialId: 'legacy' }),
+    ]);
+  });
+
+  it("reads a packed report from the stream's images as Lambda delivers them (binary as base64)", async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    const stored = credential({ nextCheckAt: '2025-03-01T00:00:00.000Z' });
+    await repo.create(stored);
+    const image = (
+      await raw.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'T#tenant-a' }, sk: { S: 'C#cred-1' } } }),
+      )
+    ).Item;
+    // What the event's JSON holds: Uint8Array values serialised as base64 strings.
+    const asDelivered = JSON.parse(
+      JSON.stringify(image, (_key, value) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+      ),
+    );
+    expect(typeof asDelivered.lastCheck.B).toBe('string');
+    expect(credentialChangeOf({ dynamodb: { NewImage: asDelivered } })).toEqual({
+      before: null,
+      after: stored,
+    });
+  });
+
+  it('reports a damaged packed report as a StorageError without its contents', async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    await repo.create(credential());
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: 'T#tenant-a', sk: 'C#cred-1' },
+        UpdateExpression: 'SET lastCheck = :damaged',
+        ExpressionAttributeValues: { ':damaged': Uint8Array.of(1, 0xff, 0x00, 0x13) },
+      }),
+    );
+    const error = await repo.get('tenant-a', 'cred-1').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toBe('A stored report cannot be unpacked.');
   });
 
   it('reports a malformed item in the due index as a StorageError without its contents', async () => {

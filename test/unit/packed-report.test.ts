@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../shared/domain/report.ts';
+import {
+  packedReportDictionaryForTests,
+  packReport,
+  unpackReport,
+} from '../../shared/store/packed-report.ts';
+
+const report: Report = {
+  verdict: 'valid',
+  reason: null,
+  message: 'The credential works on Odoo 19.0 (database acme) as bot@example.com.',
+  field: null,
+  retryable: false,
+  retryAfterSeconds: null,
+  identity: { userId: 10, login: 'bot@example.com', name: 'Bot', email: null, admin: false, company: 'Acme' },
+  vendor: { product: 'odoo', version: '19.0', major: 19, portalUser: false },
+  permissions: [{ resource: 'res.partner', read: true, write: false }],
+  warnings: [],
+  probes: ['version_info', 'json2 context_get', 'json2 read own user', 'json2 res.partner read'].map(
+    (name) => ({
+      name,
+      method: 'POST',
+      url: `https://erp.acme.example/${name.replaceAll(' ', '/')}`,
+      status: 200,
+      ms: 4,
+      outcome: 'ok' as const,
+    }),
+  ),
+  checkedAt: '2026-12-07T10:00:00.000Z',
+  durationMs: 17,
+};
+
+describe('packed reports', () => {
+  it('read back equal to what was packed, in a fraction of the JSON', () => {
+    const packed = packReport(report);
+    expect(unpackReport(packed)).toEqual(report);
+    expect(packed.length).toBeLessThan(JSON.stringify(report).length / 3);
+  });
+
+  it('read back from base64, as a Lambda stream event carries binary attributes', () => {
+    expect(unpackReport(Buffer.from(packReport(report)).toString('base64'))).toEqual(report);
+  });
+
+  it('leave a report stored before packing (a map) as it is', () => {
+    expect(unpackReport(report)).toBe(report);
+    expect(unpackReport(null)).toBeNull();
+  });
+
+  it('refuse an unknown format and damaged bytes', () => {
+    const packed = packReport(report);
+    expect(() => unpackReport(Uint8Array.of(9, ...packed.subarray(1)))).toThrow(/format 9/);
+    expect(() => unpackReport(packed.subarray(0, packed.length - 5))).toThrow();
+  });
+
+  it("keep format 1's dictionary byte for byte: items written with it must stay readable", () => {
+    // A failure here means the dictionary was edited: restore it, and add a new format for a new dictionary.
+    expect(createHash('sha256').update(packedReportDictionaryForTests).digest('hex')).toBe(
+      '4d8b66a0b609e18af1dd1afe461a384fc8b920a850bd3e26d402ae2540c6f3cb',
+    );
+  });
+});
