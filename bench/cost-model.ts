@@ -67,6 +67,8 @@ export interface CostInputs {
   lease: { tableWcu: number; indexWcu: number };
   credentialItemBytes: number;
   indexEntryBytes: number;
+  /** Part 3b: the history entry a check leaves (its report packed as in the item). */
+  historyEntryBytes: number;
 }
 
 export interface CostLine {
@@ -104,7 +106,7 @@ export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost
   const A = ASSUMPTIONS;
   const checks = credentials * A.checksPerDay * A.daysPerMonth;
   const seconds = A.daysPerMonth * 86_400;
-  const historyBytes = inputs.credentialItemBytes; // a history entry carries the same report as the item
+  const historyBytes = inputs.historyEntryBytes;
   const storedPerCredential =
     inputs.credentialItemBytes +
     A.itemOverheadBytes +
@@ -171,12 +173,15 @@ export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost
 
 /** Write units, read units and KMS requests of one scheduled check, sweep lease and change feed included. */
 export function perCheckUnits(i: CostInputs, store: 'secretsmanager' | 'envelope') {
-  const historyBytes = i.credentialItemBytes; // a history entry carries the same report as the item
   const { worker, changeFeed } = i.calls[store];
-  // The lease moves the credential in the due index (its nextCheckAt changes), and so does the check's write.
+  // The lease moves the credential in the due index (its nextCheckAt changes to the next regular check). A routine
+  // check keeps that time, so its write (billed by the item's size, like the lease) changes only the entry's
+  // projected version: one index write, not a delete and an insert. A check that changes the schedule (a
+  // rejection, a status change) moves the entry again; those are rare and left out.
   const lease = i.lease.tableWcu + i.lease.indexWcu;
-  const check = count(worker, 'DynamoDB:PutItem') > 0 ? i.lease.tableWcu + i.lease.indexWcu : 0;
-  const history = count(changeFeed, 'DynamoDB:PutItem') * unitsOf(historyBytes, 1024);
+  const check =
+    count(worker, 'DynamoDB:PutItem') > 0 ? i.lease.tableWcu + unitsOf(i.indexEntryBytes, 1024) : 0;
+  const history = count(changeFeed, 'DynamoDB:PutItem') * unitsOf(i.historyEntryBytes, 1024);
   // Strongly consistent reads: one unit per 4 kB; the envelope secret item fits one.
   const credentialRead = unitsOf(i.credentialItemBytes, 4096);
   const reads = count(worker, 'DynamoDB:GetItem');
@@ -231,6 +236,7 @@ export function costInputsOf(
     lease: { tableWcu: sweepScale.lease.tableWcu, indexWcu: sweepScale.lease.indexWcu },
     credentialItemBytes: Math.round(mean(sweepScale.itemBytes)),
     indexEntryBytes: Math.round(mean(sweepScale.indexEntryBytes)),
+    historyEntryBytes: Math.round(mean(sweepScale.historyEntryBytes)),
   };
 }
 
@@ -272,7 +278,7 @@ export function printCostModel(r: CostModelResult): string {
     table(header, rows),
     `per check: write units ${round(r.perCheck.envelope.writeUnits, 2)} (lease ${round(i.lease.tableWcu + i.lease.indexWcu, 2)}, check's write, history entry), ` +
       `read units ${round(r.perCheck.secretsmanager.readUnits, 2)} (Secrets Manager) / ${round(r.perCheck.envelope.readUnits, 2)} (envelope), KMS requests ${r.perCheck.envelope.kmsRequests}`,
-    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B with the test double's ${i.envelopeSecretItem.dataKeyBlob} B data key`,
+    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B with the test double's ${i.envelopeSecretItem.dataKeyBlob} B data key`,
     `goal envelope <= $${r.goalPerThousand} per 1,000 credentials a month: ${r.goalMet ? 'met' : 'MISSED'}`,
   ].join('\n');
 }

@@ -9,6 +9,7 @@
 // serialised request.
 import { createRequire } from 'node:module';
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { prepareCheck, runCheck } from '../shared/connectors/check.ts';
 import type { Credential } from '../shared/domain/credential.ts';
 import type { Report } from '../shared/domain/report.ts';
@@ -23,7 +24,13 @@ import { CallCounter, countDynamoCalls, describeCalls } from './lib/aws-counter.
 import { addLatency, measureWrites, type WriteCost } from './lib/aws-latency.ts';
 import { startChild } from './lib/child.ts';
 import { SIZES } from './lib/config.ts';
-import { batchSeed, credentialItems, documentClientOf, startDynaliteChild } from './lib/dynamo.ts';
+import {
+  batchSeed,
+  credentialItems,
+  documentClientOf,
+  historyItems,
+  startDynaliteChild,
+} from './lib/dynamo.ts';
 import { fakeSqs } from './lib/fake-aws.ts';
 import { round, table, timeWork, yesNo } from './lib/stats.ts';
 import { seedPlan } from './sweep.ts';
@@ -59,6 +66,8 @@ export interface SweepScaleResult {
   itemBytes: Record<string, number>;
   /** Size of its entry in the due index (keys and projected attributes), per vendor. */
   indexEntryBytes: Record<string, number>;
+  /** Size of the history entry a check of it leaves (the same report, packed), per vendor. */
+  historyEntryBytes: Record<string, number>;
   lease: {
     operation: string;
     /** Write units of the base table per lease, as DynamoDB reported them. */
@@ -158,6 +167,24 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
       itemBytes[String(item.connector)] = dynaliteDb.itemSize(stored.Item);
       indexEntryBytes[String(item.connector)] = dynaliteDb.itemSize(entry);
     }
+    // The history entry of one check per vendor, as the change feed writes it (DynamoDB's sizing of that item).
+    const historyEntryBytes: Record<string, number> = {};
+    for (const credential of credentials.slice(0, 3)) {
+      const report = credential.lastCheck as Report;
+      const [entry] = await historyItems(TABLE, [
+        {
+          tenantId: credential.tenantId,
+          credentialId: credential.id,
+          checkId: `sched:${credential.id}:2`,
+          checkedAt: report.checkedAt,
+          trigger: 'schedule',
+          statusBefore: 'valid',
+          statusAfter: 'valid',
+          report,
+        },
+      ]);
+      if (entry) historyEntryBytes[credential.connector] = dynaliteDb.itemSize(marshall(entry));
+    }
     const sizes = Object.values(indexEntryBytes);
     const indexWcu = sizes.reduce((sum, bytes) => sum + 2 * Math.ceil(bytes / 1024), 0) / sizes.length;
 
@@ -204,6 +231,7 @@ export async function benchSweepScale(): Promise<SweepScaleResult> {
       distinctCredentialsQueued: distinct,
       itemBytes,
       indexEntryBytes,
+      historyEntryBytes,
       lease: {
         operation,
         tableWcu: round(tableWcu, 2),
@@ -235,6 +263,7 @@ export function printSweepScale(r: SweepScaleResult): string {
         ],
         ['credential item (with its last report)', `${describeCalls(r.itemBytes)} bytes`],
         ['its due index entry', `${describeCalls(r.indexEntryBytes)} bytes`],
+        ['the history entry of a check', `${describeCalls(r.historyEntryBytes)} bytes`],
         [
           `write units per lease (${r.lease.operation})`,
           `${r.lease.tableWcu} table + ${r.lease.indexWcu} due index = ${round(r.lease.tableWcu + r.lease.indexWcu)}`,

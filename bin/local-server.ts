@@ -299,7 +299,12 @@ async function serveDataDir(
   const queue = new MemoryRevalidationQueue();
   const sweeper = inProcess
     ? startLocalRevalidation({
-        sweep: new Sweep({ repository, queue, clock }),
+        sweep: new Sweep({
+          repository,
+          queue,
+          clock,
+          schedule: { intervalMs: config.checkIntervalMs, jitter: config.jitter },
+        }),
         worker: new RevalidationWorker({ repository, secrets, check, clock, config, onHandledError }),
         reconcile: () =>
           reconcileSecrets({

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Credential } from '../../shared/domain/credential.ts';
+import type { CheckRecord, Credential } from '../../shared/domain/credential.ts';
 import { DynamoCredentialRepository } from '../../shared/store/dynamo-credential-repository.ts';
 import { createDynamoClient, ensureCredentialsTable } from '../../shared/store/local-dynamo.ts';
 import { childCpuMs, startChild } from './child.ts';
@@ -28,6 +28,23 @@ export async function startDynaliteChild(tableName: string): Promise<DynaliteChi
 export const documentClientOf = (client: DynamoDBClient) =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
+/** A repository whose writes only collect the items it would write. */
+function capturingRepository(tableName: string): { repository: DynamoCredentialRepository; items: Item[] } {
+  const items: Item[] = [];
+  const repository = new DynamoCredentialRepository({
+    client: {
+      send: async (command: { input: { Item?: Item } }) => {
+        if (command.input.Item) items.push(command.input.Item);
+        return {};
+      },
+    } as unknown as DynamoDBDocumentClient,
+    tableName,
+  });
+  return { repository, items };
+}
+
+type Item = Record<string, unknown>;
+
 /**
  * The exact items DynamoCredentialRepository.create writes (keys, sparse due-index attributes and all),
  * captured from the adapter itself instead of copying its layout here.
@@ -35,18 +52,17 @@ export const documentClientOf = (client: DynamoDBClient) =>
 export async function credentialItems(
   tableName: string,
   credentials: readonly Credential[],
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  const capture = new DynamoCredentialRepository({
-    client: {
-      send: async (command: { input: { Item?: Record<string, unknown> } }) => {
-        if (command.input.Item) items.push(command.input.Item);
-        return {};
-      },
-    } as unknown as DynamoDBDocumentClient,
-    tableName,
-  });
-  for (const credential of credentials) await capture.create(credential);
+): Promise<Item[]> {
+  const { repository, items } = capturingRepository(tableName);
+  for (const credential of credentials) await repository.create(credential);
+  return items;
+}
+
+/** The exact history entries DynamoCredentialRepository.putCheck writes, captured the same way. */
+export async function historyItems(tableName: string, records: readonly CheckRecord[]): Promise<Item[]> {
+  const { repository, items } = capturingRepository(tableName);
+  for (const record of records)
+    await repository.putCheck(record, new Date(Date.parse(record.checkedAt) + 90 * 86_400_000));
   return items;
 }
 

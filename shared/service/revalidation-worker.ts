@@ -13,7 +13,7 @@ import type { ServiceConfig } from './config.ts';
 import type { Checker } from './credential-commands.ts';
 import { readExternalSecret } from './external-secret.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
-import { transition, withJitter } from './status-policy.ts';
+import { type Transition, transition, withJitter } from './status-policy.ts';
 
 /** How many checks may run at once against one vendor, and against one destination host. */
 export const DEFAULT_CONCURRENCY = {
@@ -77,7 +77,9 @@ export class RevalidationWorker {
       updatedAt: now.toISOString(),
       status: next.status,
       lastCheck: report,
-      nextCheckAt: withJitter(next.nextCheckAt, now, this.deps.config.jitter, this.deps.random).toISOString(),
+      nextCheckAt: keepsLeasedTime(message, current, next, now, this.deps.config)
+        ? (current.nextCheckAt as string)
+        : withJitter(next.nextCheckAt, now, this.deps.config.jitter, this.deps.random).toISOString(),
       monitor: {
         ...next.monitor,
         lastCheckId: message.checkId,
@@ -141,6 +143,27 @@ export class RevalidationWorker {
       this.deps.check(prepared),
     );
   }
+}
+
+/**
+ * Whether a scheduled check keeps the next check time its lease set (./sweep.ts): when the policy schedules the
+ * regular interval, the lease's time (the sweep's now plus the interval, jittered) is as good as a new one, and
+ * keeping it leaves the due index alone, which saves the index's delete and insert on every routine check. A lease
+ * shorter than half an interval (from before leases set the regular time) is replaced.
+ */
+function keepsLeasedTime(
+  message: RevalidationMessage,
+  current: Credential,
+  next: Transition,
+  now: Date,
+  config: ServiceConfig,
+): boolean {
+  return (
+    message.trigger === 'schedule' &&
+    next.regular &&
+    current.nextCheckAt !== null &&
+    Date.parse(current.nextCheckAt) >= now.getTime() + config.checkIntervalMs / 2
+  );
 }
 
 /** The host a credential's checks go to, for per-host concurrency. */

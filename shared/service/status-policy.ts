@@ -29,6 +29,8 @@ export interface Transition {
   monitor: MonitorState;
   /** When the next check is due, before jitter. */
   nextCheckAt: Date;
+  /** The next check is the regular one, `checkIntervalMs` from now (not a confirmation or a back-off). */
+  regular: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function transition(
         status: 'valid',
         monitor: { ...FRESH_MONITOR, lastCheckId: monitor.lastCheckId },
         nextCheckAt: at(config.checkIntervalMs),
+        regular: true,
       };
 
     case 'invalid': {
@@ -63,6 +66,7 @@ export function transition(
           status,
           monitor: { ...monitor, inconclusiveStreak: 0, invalidChecks },
           nextCheckAt: backoff(invalidChecks),
+          regular: false,
         };
       }
       if (monitor.rejections === 0 || monitor.firstRejectedAt === null) {
@@ -71,6 +75,7 @@ export function transition(
           status,
           monitor: { ...monitor, rejections: 1, firstRejectedAt: now.toISOString(), inconclusiveStreak: 0 },
           nextCheckAt: at(config.invalidConfirmAfterMs),
+          regular: false,
         };
       }
       const confirmAt = new Date(Date.parse(monitor.firstRejectedAt) + config.invalidConfirmAfterMs);
@@ -84,6 +89,7 @@ export function transition(
             invalidChecks: 1,
           },
           nextCheckAt: backoff(1),
+          regular: false,
         };
       }
       // Rejected again, but too soon to count as confirmation (e.g. a manual re-check right after).
@@ -91,6 +97,7 @@ export function transition(
         status,
         monitor: { ...monitor, rejections: monitor.rejections + 1, inconclusiveStreak: 0 },
         nextCheckAt: confirmAt,
+        regular: false,
       };
     }
 
@@ -98,7 +105,12 @@ export function transition(
       const inconclusiveStreak = monitor.inconclusiveStreak + 1;
       const next = { ...monitor, inconclusiveStreak };
       if (status === 'invalid')
-        return { status, monitor: next, nextCheckAt: backoff(Math.max(1, monitor.invalidChecks)) };
+        return {
+          status,
+          monitor: next,
+          nextCheckAt: backoff(Math.max(1, monitor.invalidChecks)),
+          regular: false,
+        };
       const degraded = status === 'valid' && inconclusiveStreak >= config.degradedAfter;
       const pending = monitor.firstRejectedAt
         ? new Date(
@@ -108,13 +120,12 @@ export function transition(
             ),
           )
         : null;
+      const confirming = pending !== null && pending.getTime() < now.getTime() + config.checkIntervalMs;
       return {
         status: degraded ? 'degraded' : status,
         monitor: next,
-        nextCheckAt:
-          pending && pending.getTime() < now.getTime() + config.checkIntervalMs
-            ? pending
-            : at(config.checkIntervalMs),
+        nextCheckAt: confirming ? pending : at(config.checkIntervalMs),
+        regular: !confirming,
       };
     }
 

@@ -3,7 +3,7 @@ import type { RevalidationMessage } from '../domain/events.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import type { Clock, CredentialRepository, DueCredential, RevalidationQueue } from '../store/ports.ts';
 import { KeyedLimiter } from './keyed-limiter.ts';
-import { withJitter } from './status-policy.ts';
+import { DEFAULT_POLICY, withJitter } from './status-policy.ts';
 
 /** What one sweep did. */
 export interface SweepResult {
@@ -43,15 +43,19 @@ export interface SweepDeps {
   repository: CredentialRepository;
   queue: RevalidationQueue;
   clock: Clock;
-  /** How long a queued credential stays out of the due index (if its check is lost, it comes back then). */
-  leaseMs?: number;
+  /**
+   * When a leased credential is due again: the regular check interval (CHECK_INTERVAL) and its jitter, as the
+   * worker would schedule it after a routine check. The worker keeps that time when its check confirms the regular
+   * schedule, so a routine check moves the credential in the due index once, at the lease, not twice.
+   */
+  schedule?: { intervalMs: number; jitter: number };
   random?: () => number;
 }
 
 /**
  * Queues every credential due now (README "Revalidation and events"). Every due-index shard is read at once, each page by
  * page; each due credential is leased (a small write, conditional on its version, that moves it out of the
- * index until its check is done) with at most `leaseConcurrency` leases in flight across all shards, and
+ * index until its next regular check) with at most `leaseConcurrency` leases in flight across all shards, and
  * queued in batches of ten as leases succeed. A credential whose lease failed is never queued, and none is
  * queued twice: a credential changed since the query is skipped (it keeps its own schedule), and a leased one
  * leaves the index, so no later page or sweep returns it while the lease lasts.
@@ -78,9 +82,8 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
 
   /** The message for a credential once leased; null when it changed since the query. */
   const lease = async (credential: DueCredential): Promise<RevalidationMessage | null> => {
-    // Spread, so that leases that run out (lost checks) do not all come back at once.
-    const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-    const leasedUntil = withJitter(new Date(now.getTime() + leaseMs), now, 0.2, deps.random);
+    const { intervalMs, jitter } = deps.schedule ?? DEFAULT_SCHEDULE;
+    const leasedUntil = withJitter(new Date(now.getTime() + intervalMs), now, jitter, deps.random);
     try {
       await deps.repository.lease(credential.tenantId, credential.id, credential.version, leasedUntil);
     } catch (error) {
@@ -146,8 +149,11 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
   return result;
 }
 
-/** The default lease: a queued credential comes back into the due index after this if its check was lost. */
-export const DEFAULT_LEASE_MS = 15 * 60_000;
+/**
+ * The default schedule of a lease (CHECK_INTERVAL's default and the default jitter). A check that is lost (every
+ * delivery failed: the dead-letter queue's alarm) is therefore retried one interval later, not sooner.
+ */
+export const DEFAULT_SCHEDULE = { intervalMs: DEFAULT_POLICY.checkIntervalMs, jitter: 0.1 };
 
 /**
  * The sweep as the functions and the local server run it: `sweepDue` over fixed ports. It needs no vendor and

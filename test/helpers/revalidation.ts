@@ -32,7 +32,8 @@ export function revalidationOf(
         },
       )
     : deps.repository;
-  const sweep = deps.queue ? new Sweep({ ...deps, queue: deps.queue, repository }) : null;
+  const schedule = { intervalMs: deps.config.checkIntervalMs, jitter: deps.config.jitter };
+  const sweep = deps.queue ? new Sweep({ ...deps, queue: deps.queue, repository, schedule }) : null;
   const worker = new RevalidationWorker({ ...deps, repository });
   return {
     sweep: (...args: Parameters<Sweep['sweep']>) => {

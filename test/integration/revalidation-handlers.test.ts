@@ -227,6 +227,66 @@ describe('revalidation Lambda handlers with real-shaped events', () => {
     expect((await repository.get('tenant-a', credential.id))?.name).toBe('renamed');
   });
 
+  it('a routine scheduled check keeps the next check time its lease set; a rejection, an event or a short lease schedule afresh', async () => {
+    let clock = now;
+    const later = revalidationOf({
+      repository,
+      secrets,
+      queue,
+      events: { publish: async (batch) => void events.push(...batch) },
+      check: (check) => runCheck(check, { client }),
+      clock: { now: () => new Date(clock) },
+      config: ServiceConfig.parse({}),
+      random: () => 0.5,
+    });
+    const routine = await seed(0);
+    const rejected = await seed(1);
+    sim.revokeKey('u1');
+    const interval = ServiceConfig.parse({}).checkIntervalMs;
+    const leasedUntil = new Date(now + interval * 1.05).toISOString(); // jitter 10 %, random 0.5
+    await later.sweep();
+    expect((await repository.get('tenant-a', routine.id))?.nextCheckAt).toBe(leasedUntil);
+
+    clock = now + 10 * 60_000; // the checks run a while after the sweep
+    const messages = queue.drain();
+    for (const message of messages) expect(await later.work(message)).toBe('checked');
+    // Still valid: the lease's time stays, so the check's write did not move the credential in the due index.
+    expect(await repository.get('tenant-a', routine.id)).toMatchObject({
+      status: 'valid',
+      nextCheckAt: leasedUntil,
+    });
+    // A first rejection is confirmed INVALID_CONFIRM_AFTER (5 min, jittered 5 %) after the check, not at the lease's time.
+    expect((await repository.get('tenant-a', rejected.id))?.nextCheckAt).toBe(
+      new Date(clock + 5 * 60_000 * 1.05).toISOString(),
+    );
+
+    // An event-driven re-check is not leased: the next check is an interval after it.
+    const byEvent = {
+      ...(messages[0] as RevalidationMessage),
+      trigger: 'event' as const,
+      version: null,
+      checkId: 'evt-1',
+    };
+    expect(await later.work({ ...byEvent, credentialId: routine.id })).toBe('checked');
+    expect((await repository.get('tenant-a', routine.id))?.nextCheckAt).toBe(
+      new Date(clock + interval * 1.05).toISOString(),
+    );
+
+    // A lease of 15 minutes (as the sweep wrote them before leases lasted an interval) is replaced.
+    const short = await seed(2);
+    await repository.lease('tenant-a', short.id, 1, new Date(clock + 15 * 60_000));
+    const message = {
+      tenantId: 'tenant-a',
+      credentialId: short.id,
+      version: 2,
+      checkId: `sched:${short.id}:2`,
+    };
+    expect(await later.work({ ...message, trigger: 'schedule', cause: 'sweep' })).toBe('checked');
+    expect((await repository.get('tenant-a', short.id))?.nextCheckAt).toBe(
+      new Date(clock + interval * 1.05).toISOString(),
+    );
+  });
+
   it.each([
     ['cloudtrail-put-secret-value', 1],
     ['cloudtrail-update-secret', 1],

@@ -11,7 +11,9 @@ import { dueShardOf, type RevalidationQueue } from '../../shared/store/ports.ts'
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
-const LEASE_MS = 15 * MIN;
+/** The check interval the sweep leases for (the regular time of the next check), and its jitter. */
+const INTERVAL_MS = 6 * 60 * MIN;
+const JITTER = 0.1;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The in-memory repository, with every lease taking a turn of the event loop and counted while in flight. */
@@ -120,7 +122,13 @@ describe('sweep: parallel shards, bounded small leases, batched messages', () =>
     );
     for (const c of all) await repository.create(c);
     due = new Set(all.filter((c) => c.nextCheckAt !== null && Date.parse(c.nextCheckAt) <= NOW).map(key));
-    deps = { repository, queue, clock: { now: () => new Date(now) }, leaseMs: LEASE_MS, random: () => 0.5 };
+    deps = {
+      repository,
+      queue,
+      clock: { now: () => new Date(now) },
+      schedule: { intervalMs: INTERVAL_MS, jitter: JITTER },
+      random: () => 0.5,
+    };
   });
 
   /** Every stored credential, by tenant/id. */
@@ -160,12 +168,16 @@ describe('sweep: parallel shards, bounded small leases, batched messages', () =>
     expect(repository.maxInFlight).toBe(options.leaseConcurrency);
     await expectLeasedIsQueued();
 
-    // Each lease moved the next check to the lease end (jittered by the injected 0.5 × 20 %), nothing else.
+    // Each lease moved the next check to the next regular check (jittered by the injected 0.5 × 10 %), nothing else.
     const after = await stored();
     for (const c of all) {
       const now = after.get(key(c));
       if (due.has(key(c))) {
-        expect(now).toEqual({ ...c, version: 2, nextCheckAt: new Date(NOW + LEASE_MS * 1.1).toISOString() });
+        expect(now).toEqual({
+          ...c,
+          version: 2,
+          nextCheckAt: new Date(NOW + INTERVAL_MS * 1.05).toISOString(),
+        });
       } else expect(now).toEqual(c);
     }
   });
@@ -177,7 +189,7 @@ describe('sweep: parallel shards, bounded small leases, batched messages', () =>
     now = NOW + 5 * MIN;
     expect(await sweepDue(deps, options)).toEqual({ due: 0, queued: 0, skipped: 0 });
 
-    now = NOW + LEASE_MS * 1.2 + 1;
+    now = NOW + INTERVAL_MS * 1.1 + 1;
     const again = await sweepDue(deps, options);
     expect(again).toEqual({ due: 250, queued: 250, skipped: 0 });
     const second = queue.messages.slice(first);

@@ -17,6 +17,7 @@ const INPUTS: CostInputs = {
   lease: { tableWcu: 2, indexWcu: 2 },
   credentialItemBytes: 1500,
   indexEntryBytes: 110,
+  historyEntryBytes: 1100,
 };
 
 const line = (lines: Array<{ item: string; monthly: number }>, name: string) =>
@@ -27,12 +28,30 @@ describe('cost model', () => {
   const [secretsManager, envelope] = monthlyCosts(INPUTS, 1000);
 
   it('counts a check as its lease, its write and its history entry, each moving what it moves', () => {
-    // Lease 2 + 2 (table, index), the check's write the same, the 1.5 kB history entry 2 units.
-    expect(perCheckUnits(INPUTS, 'envelope').writeUnits).toBe(10);
+    // Lease 2 + 2 (the item's size; the index entry's delete and insert), the check's write 2 + 1 (it keeps the
+    // leased time: the index entry only takes the new version), the 1.1 kB history entry 2 units.
+    expect(perCheckUnits(INPUTS, 'envelope').writeUnits).toBe(9);
     expect(line(envelope?.lines ?? [], 'DynamoDB writes')).toBeCloseTo(
-      checks * 10 * PRICES.dynamoWriteUnit,
+      checks * 9 * PRICES.dynamoWriteUnit,
       6,
     );
+    // Items and history entries under 1 kB (packed reports) take a unit each.
+    const packed = {
+      ...INPUTS,
+      lease: { tableWcu: 1, indexWcu: 2 },
+      credentialItemBytes: 900,
+      historyEntryBytes: 600,
+    };
+    expect(perCheckUnits(packed, 'envelope').writeUnits).toBe(3 + 2 + 1);
+  });
+
+  it('stores 90 days of history entries at their own size', () => {
+    const larger = monthlyCosts({ ...INPUTS, historyEntryBytes: 2100 }, 1000)[1];
+    const perCredential = ASSUMPTIONS.historyDays * ASSUMPTIONS.checksPerDay * 1000;
+    expect(
+      (line(larger?.lines ?? [], 'DynamoDB storage') ?? 0) -
+        (line(envelope?.lines ?? [], 'DynamoDB storage') ?? 0),
+    ).toBeCloseTo(((1000 * perCredential) / 1e9) * PRICES.dynamoStorageGbMonth, 9);
   });
 
   it('prices Secrets Manager per secret and call, and the envelope store by its KMS requests and items', () => {

@@ -46,6 +46,8 @@ describe('status policy: every status meets every verdict (nothing pending)', ()
         const t = transition({ status, monitor: FRESH_MONITOR }, verdict, NOW, policy);
         expect(t.status).toBe(want.status);
         expect(t.nextCheckAt).toEqual(later(want.next));
+        // Regular: the interval a sweep's lease already set, so the worker may keep the leased time.
+        expect(t.regular).toBe(want.next === policy.checkIntervalMs);
       });
     }
   }
@@ -77,6 +79,7 @@ describe('status policy: evidence before a change', () => {
     expect(t.status).toBe('valid');
     expect(t.monitor.firstRejectedAt).toBe(NOW.toISOString());
     expect(t.nextCheckAt).toEqual(later(5 * MIN));
+    expect(t.regular).toBe(false);
   });
 
   it('makes a valid credential degraded after a streak of inconclusive checks, never invalid', () => {
