@@ -2,6 +2,8 @@
 // operation that parts 4 and 4b count, the write units and item sizes that part 3b measures, and the AWS list
 // prices below. Lambda compute is left out (it depends on the memory chosen and on the vendors' answer times);
 // Lambda requests are in. Where a figure is not measured here it is named as an assumption in ASSUMPTIONS.
+import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
+import { BRANCH_KEY_CACHE_MS } from '../shared/store/branch-keys.ts';
 import type { AwsCallsResult } from './aws-calls.ts';
 import { round, table } from './lib/stats.ts';
 import type { SweepScaleResult } from './sweep-scale.ts';
@@ -53,6 +55,11 @@ export const ASSUMPTIONS = {
    * symmetric KMS key returns (not measurable here).
    */
   kmsDataKeyBlobBytes: 184,
+  /**
+   * Containers that read or write envelope secrets at any time (worker, API functions): each decrypts the branch key
+   * again every BRANCH_KEY_CACHE_MS. 25 is above what the default worker concurrency (5) and a busy API keep warm.
+   */
+  secretContainers: 25,
 } as const;
 
 export interface CostInputs {
@@ -61,7 +68,7 @@ export interface CostInputs {
     'secretsmanager' | 'envelope',
     { worker: Record<string, number>; changeFeed: Record<string, number> }
   >;
-  /** The envelope secret item with two versions (current and previous), the test double's data key blob inside. */
+  /** The envelope secret item with two versions (current and previous), and its KMS blob per version (0: branch keys). */
   envelopeSecretItem: { twoVersions: number; dataKeyBlob: number };
   /** Part 3b: one lease's write units (table, due index) and the stored credential items' sizes. */
   lease: { tableWcu: number; indexWcu: number };
@@ -148,7 +155,12 @@ export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost
             },
           ]
         : []),
-      { item: 'KMS requests', monthly: checks * perCheck.kmsRequests * PRICES.kmsRequest },
+      {
+        item: 'KMS requests',
+        monthly:
+          (checks * perCheck.kmsRequests + (store === 'envelope' ? branchKeyDecryptsPerMonth() : 0)) *
+          PRICES.kmsRequest,
+      },
       { item: 'KMS key', monthly: PRICES.kmsKeyMonth },
       {
         item: 'EventBridge events',
@@ -175,12 +187,13 @@ export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost
 export function perCheckUnits(i: CostInputs, store: 'secretsmanager' | 'envelope') {
   const { worker, changeFeed } = i.calls[store];
   // The lease moves the credential in the due index (its nextCheckAt changes to the next regular check). A routine
-  // check keeps that time, so its write (billed by the item's size, like the lease) changes only the entry's
-  // projected version: one index write, not a delete and an insert. A check that changes the schedule (a
-  // rejection, a status change) moves the entry again; those are rare and left out.
+  // check keeps that time, so its write (billed by the item's size, like the lease) writes the index only if the
+  // entry holds an attribute the check changes; it projects only the credential's tenant and id, which never
+  // change. A check that changes the schedule (a rejection, a status change) moves the entry again; those are rare
+  // and left out.
   const lease = i.lease.tableWcu + i.lease.indexWcu;
-  const check =
-    count(worker, 'DynamoDB:PutItem') > 0 ? i.lease.tableWcu + unitsOf(i.indexEntryBytes, 1024) : 0;
+  const indexUpdate = projectsChangingAttributes() ? unitsOf(i.indexEntryBytes, 1024) : 0;
+  const check = count(worker, 'DynamoDB:PutItem') > 0 ? i.lease.tableWcu + indexUpdate : 0;
   const history = count(changeFeed, 'DynamoDB:PutItem') * unitsOf(i.historyEntryBytes, 1024);
   // Strongly consistent reads: one unit per 4 kB; the envelope secret item fits one.
   const credentialRead = unitsOf(i.credentialItemBytes, 4096);
@@ -190,7 +203,9 @@ export function perCheckUnits(i: CostInputs, store: 'secretsmanager' | 'envelope
   // envelope store lists the secret items themselves (Secrets Manager lists them by ListSecrets, 100 a call).
   const reconcile = credentialRead + (store === 'envelope' ? envelopeSecretItemBytes(i) / 4096 : 0);
   const readUnits = credentialRead + Math.max(0, reads - 1) * secretRead + reconcile;
-  // Secrets Manager decrypts with the stack's KMS key on every GetSecretValue; the envelope store calls Decrypt.
+  // Secrets Manager decrypts with the stack's KMS key on every GetSecretValue; the envelope store calls Decrypt
+  // for a branch key only when its container's cache has none (priced per container in monthlyCosts), so a check
+  // in a warm container (what part 4b counts) calls none.
   const kmsRequests =
     store === 'secretsmanager'
       ? count(worker, 'SecretsManager:GetSecretValue')
@@ -198,13 +213,26 @@ export function perCheckUnits(i: CostInputs, store: 'secretsmanager' | 'envelope
   return { writeUnits: lease + check + history, readUnits, kmsRequests };
 }
 
-/** The envelope secret item as KMS's real data key blob would make it, with its per-item overhead. */
+/** Whether the due index holds an attribute a check may change (anything but the credential's tenant and id). */
+function projectsChangingAttributes(): boolean {
+  const fixed = new Set(['tenantId', 'id']);
+  return TABLE_LAYOUT.dueIndex.projectedAttributes.some((attribute) => !fixed.has(attribute));
+}
+
+/**
+ * The envelope secret item with its per-item overhead. Versions sealed under a branch key hold no KMS blob; a
+ * version with a data key of its own (before branch keys) would hold KMS's real one, larger than the test double's.
+ */
 function envelopeSecretItemBytes(i: CostInputs): number {
-  return (
-    i.envelopeSecretItem.twoVersions +
-    2 * (ASSUMPTIONS.kmsDataKeyBlobBytes - i.envelopeSecretItem.dataKeyBlob) +
-    ASSUMPTIONS.itemOverheadBytes
-  );
+  const { twoVersions, dataKeyBlob } = i.envelopeSecretItem;
+  const realBlobs = dataKeyBlob > 0 ? 2 * (ASSUMPTIONS.kmsDataKeyBlobBytes - dataKeyBlob) : 0;
+  return twoVersions + realBlobs + ASSUMPTIONS.itemOverheadBytes;
+}
+
+/** Branch key decrypts a month: every secret-touching container, once per cache period. */
+export function branchKeyDecryptsPerMonth(): number {
+  const minutes = ASSUMPTIONS.daysPerMonth * 24 * 60;
+  return ASSUMPTIONS.secretContainers * (minutes / (BRANCH_KEY_CACHE_MS / 60_000));
 }
 
 /** The model's inputs from this run's parts 3b, 4 and 4b. */
@@ -278,7 +306,7 @@ export function printCostModel(r: CostModelResult): string {
     table(header, rows),
     `per check: write units ${round(r.perCheck.envelope.writeUnits, 2)} (lease ${round(i.lease.tableWcu + i.lease.indexWcu, 2)}, check's write, history entry), ` +
       `read units ${round(r.perCheck.secretsmanager.readUnits, 2)} (Secrets Manager) / ${round(r.perCheck.envelope.readUnits, 2)} (envelope), KMS requests ${r.perCheck.envelope.kmsRequests}`,
-    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B with the test double's ${i.envelopeSecretItem.dataKeyBlob} B data key`,
+    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B; KMS: ${round(branchKeyDecryptsPerMonth())} branch key decrypts a month (${ASSUMPTIONS.secretContainers} containers, every ${BRANCH_KEY_CACHE_MS / 60_000} minutes)`,
     `goal envelope <= $${r.goalPerThousand} per 1,000 credentials a month: ${r.goalMet ? 'met' : 'MISSED'}`,
   ].join('\n');
 }

@@ -95,6 +95,7 @@ export async function benchMigrate(): Promise<MigrateBenchResult> {
   const envelope = new EnvelopeSecretStore({
     client: documents,
     tableName: TABLE,
+    secretPrefix: 'credval',
     keys: new KmsDataKeys({
       client: delayed(fakeKmsCounted(counter).client, MIGRATE_LATENCY_MS),
       keyId: FAKE_KMS_KEY,

@@ -15,7 +15,11 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SecretUse, Uses } from '../shared/app/uses.ts';
 import { EVENT_SOURCE } from '../shared/domain/event-names.ts';
-import { SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
+import {
+  BRANCH_KEY_CONTEXT_KEY,
+  branchKeyContext,
+  SECRET_CONTEXT_KEY,
+} from '../shared/domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 
 /** The repository root (for entries, the lock file and asset paths). */
@@ -129,32 +133,46 @@ export const SECRET_ACTIONS: Record<SecretUse, SecretAction[]> = {
   list: ['ListSecrets'],
 };
 
-/** A use of secrets in the envelope store: item actions on the secret items, and KMS actions on data keys. */
+/**
+ * A use of secrets in the envelope store: item actions on the secret items, KMS actions on branch keys, and on the
+ * per-secret data keys of versions sealed before branch keys.
+ */
 export interface EnvelopeSecretActions {
   items: string[];
+  branchKeys: Array<'kms:GenerateDataKey' | 'kms:Decrypt'>;
   keys: Array<'kms:GenerateDataKey' | 'kms:Decrypt'>;
 }
 
 /**
  * The calls behind each use of secrets with SECRET_STORE=envelope, as the adapter
- * (shared/store/envelope-secret-store.ts) makes them: item actions only on the secret items' partitions, and the
- * data key actions only for data keys of secrets under the prefix. Writers generate data keys, readers decrypt them.
+ * (shared/store/envelope-secret-store.ts) makes them: item actions only on the secret items' partitions, and key
+ * actions only for the deployment's branch keys and for data keys of secrets under the prefix. Writers seal under
+ * the newest branch key, so they decrypt it too (and may make the next one): with branch keys, whoever seals can
+ * open (README "Security model"). Readers decrypt branch keys, and the data keys of versions sealed before them.
  */
 export const ENVELOPE_SECRET_ACTIONS: Record<SecretUse, EnvelopeSecretActions> = {
-  // GetItem: a create whose name exists reads it; DeleteItem: compensation when the item cannot be written.
+  // GetItem: a create whose name exists reads it; DeleteItem: compensation when the item cannot be written;
+  // Query: the newest branch key.
   create: {
-    items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-    keys: ['kms:GenerateDataKey'],
+    items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    branchKeys: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    keys: [],
   },
-  read: { items: ['dynamodb:GetItem'], keys: ['kms:Decrypt'] },
+  // GetItem: the secret's item and the branch key it names.
+  read: { items: ['dynamodb:GetItem'], branchKeys: ['kms:Decrypt'], keys: ['kms:Decrypt'] },
   // Read, add the version, write conditionally on the revision read; a revert moves the label the same way.
-  rotate: { items: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: ['kms:GenerateDataKey'] },
+  rotate: {
+    items: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    branchKeys: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    keys: [],
+  },
   // One conditional UpdateItem; GetItem and PutItem when it is not live, DeleteItem once its window has passed.
   delete: {
     items: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    branchKeys: [],
     keys: [],
   },
-  list: { items: ['dynamodb:Query'], keys: [] },
+  list: { items: ['dynamodb:Query'], branchKeys: [], keys: [] },
 };
 
 /** The resources a function's uses may name. */
@@ -466,6 +484,7 @@ export class CredvalFunction extends Construct {
   bindEnvelopeSecrets(secrets: SecretScope, table: ITable, uses: readonly SecretUse[]): this {
     const items = [...new Set(uses.flatMap((use) => ENVELOPE_SECRET_ACTIONS[use].items))];
     const keys = [...new Set(uses.flatMap((use) => ENVELOPE_SECRET_ACTIONS[use].keys))];
+    const branchKeys = [...new Set(uses.flatMap((use) => ENVELOPE_SECRET_ACTIONS[use].branchKeys))];
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: items,
@@ -483,6 +502,20 @@ export class CredvalFunction extends Construct {
           conditions: {
             StringLike: { [`kms:EncryptionContext:${SECRET_CONTEXT_KEY}`]: `${secrets.prefix}/*` },
             'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [SECRET_CONTEXT_KEY] },
+          },
+        }),
+      );
+    }
+    if (branchKeys.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: branchKeys,
+          resources: [secrets.key.keyArn],
+          conditions: {
+            StringLike: {
+              [`kms:EncryptionContext:${BRANCH_KEY_CONTEXT_KEY}`]: branchKeyContext(secrets.prefix, '*'),
+            },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [BRANCH_KEY_CONTEXT_KEY] },
           },
         }),
       );

@@ -36,7 +36,7 @@ import {
   SECRET_LABEL_UPDATED,
   SECRETS_MANAGER_SOURCE,
 } from '../shared/domain/event-names.ts';
-import { SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
+import { BRANCH_KEY_CONTEXT_KEY, SECRET_CONTEXT_KEY } from '../shared/domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../shared/domain/table-layout.ts';
 import { ROUTES } from '../shared/http/routes.ts';
 import { type CredvalConfig, type CredvalSettings, checkSettings } from './config.ts';
@@ -345,17 +345,19 @@ export class Credval extends Construct {
     }
 
     if (config.secretStore === 'envelope') {
-      // The stream's images carry the envelope items (ciphertext and encrypted data keys), and the event source's
-      // grant lets this role decrypt with the key directly: refuse it every data key of a secret, so reading the
-      // stream never amounts to reading secrets.
-      changeFeed.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          effect: Effect.DENY,
-          actions: ['kms:Decrypt'],
-          resources: [this.key.keyArn],
-          conditions: { Null: { [`kms:EncryptionContext:${SECRET_CONTEXT_KEY}`]: 'false' } },
-        }),
-      );
+      // The stream's images carry the envelope items (ciphertext, encrypted branch keys and data keys), and the
+      // event source's grant lets this role decrypt with the key directly: refuse it every branch key and every data
+      // key of a secret, so reading the stream never amounts to reading secrets.
+      for (const contextKey of [SECRET_CONTEXT_KEY, BRANCH_KEY_CONTEXT_KEY]) {
+        changeFeed.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            effect: Effect.DENY,
+            actions: ['kms:Decrypt'],
+            resources: [this.key.keyArn],
+            conditions: { Null: { [`kms:EncryptionContext:${contextKey}`]: 'false' } },
+          }),
+        );
+      }
     }
 
     const reconcile = background('reconcile', { timeout: Duration.minutes(10) });

@@ -13,7 +13,7 @@ export function lambdaSettings<S extends z.ZodMiniType>(schema: S): z.output<S> 
 }
 
 /** Variables that name a resource: the stack sets each only together with the grant to use it. */
-export type ResourceVariable = 'TABLE_NAME' | 'QUEUE_URL' | 'EVENT_BUS_NAME';
+export type ResourceVariable = 'TABLE_NAME' | 'QUEUE_URL' | 'EVENT_BUS_NAME' | 'SECRET_PREFIX';
 
 /**
  * A resource's name from the environment. It is missing when the function's `uses` (shared/app/uses.ts) does

@@ -29,8 +29,7 @@ export function withLocalChangeFeed(
     listChecks: (tenantId, credentialId, options) => repository.listChecks(tenantId, credentialId, options),
     listDue: (shard, dueBefore, options) => repository.listDue(shard, dueBefore, options),
     // A lease moves the next check time only: it stores no check, so there is nothing to record or announce.
-    lease: (tenantId, id, expectedVersion, leasedUntil) =>
-      repository.lease(tenantId, id, expectedVersion, leasedUntil),
+    lease: (due, leasedUntil) => repository.lease(due, leasedUntil),
     async create(credential: Credential) {
       await repository.create(credential);
       await feed({ before: null, after: credential });

@@ -28,6 +28,7 @@ export function createEnvelopeSecretStore(
   env: AwsSettings,
   client: DynamoDBClient,
   tableName: string,
+  secretPrefix: string,
 ): EnvelopeSecretStore {
   if (!env.KMS_KEY_ID) {
     throw new Error(
@@ -38,6 +39,7 @@ export function createEnvelopeSecretStore(
     client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
     keys: new KmsDataKeys({ client: new KMSClient(awsClientConfig(env)), keyId: env.KMS_KEY_ID }),
+    secretPrefix,
   });
 }
 
@@ -49,6 +51,11 @@ export function createEnvelopeSecretStore(
 export const lambdaSecretStore = once((): SecretStore => {
   const env = lambdaSettings(AwsSettings);
   return process.env.SECRET_STORE === 'envelope'
-    ? createEnvelopeSecretStore(env, lambdaDynamoClient(), resourceVariable('TABLE_NAME'))
+    ? createEnvelopeSecretStore(
+        env,
+        lambdaDynamoClient(),
+        resourceVariable('TABLE_NAME'),
+        resourceVariable('SECRET_PREFIX'),
+      )
     : createSecretStore(env);
 });

@@ -37,7 +37,9 @@ export async function openStorage(env: Environment, dataDir: string): Promise<St
   if (env.STORAGE === 'aws') {
     const client = new DynamoDBClient(awsClientConfig(env));
     const stores = memo((kind) =>
-      kind === 'envelope' ? createEnvelopeSecretStore(env, client, env.TABLE_NAME) : createSecretStore(env),
+      kind === 'envelope'
+        ? createEnvelopeSecretStore(env, client, env.TABLE_NAME, env.SECRET_PREFIX)
+        : createSecretStore(env),
     );
     return {
       repository: createRepository(client, env.TABLE_NAME),
@@ -56,6 +58,7 @@ export async function openStorage(env: Environment, dataDir: string): Promise<St
           client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
           tableName: env.TABLE_NAME,
           keys: new LocalDataKeys({ dir: dataDir }),
+          secretPrefix: env.SECRET_PREFIX,
         })
       : new LocalFileSecretStore({ dir: join(dataDir, 'secrets') }),
   );

@@ -4,3 +4,14 @@
  * change feed's deny name it (a data module, so that infra can import it).
  */
 export const SECRET_CONTEXT_KEY = 'credval:secret';
+
+/**
+ * The KMS encryption context key of the envelope store's branch keys (shared/store/branch-keys.ts): its value is
+ * `branchKeyContext(prefix, id)`, so the stack can grant a deployment's functions its own branch keys only.
+ */
+export const BRANCH_KEY_CONTEXT_KEY = 'credval:branch-key';
+
+/** The encryption context value of branch key `id` of the deployment whose secrets are under `prefix`. */
+export function branchKeyContext(prefix: string, id: string): string {
+  return `${prefix}/branch-keys/${id}`;
+}

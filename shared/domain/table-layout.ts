@@ -11,11 +11,12 @@ export const TABLE_LAYOUT = {
     partitionKey: 'dueShard',
     sortKey: 'nextCheckAt',
     /**
-     * What the index holds besides its keys and the table's: only what the sweep reads. A lease and every check
-     * move an item in the index (a delete and an insert); with small index entries that costs 1 write unit each
-     * instead of the whole item's size twice.
+     * What the index holds besides its keys and the table's: only what the sweep reads, and nothing that changes.
+     * A lease moves an item in the index (a delete and an insert, 1 write unit each for a small entry); any other
+     * write leaves the entry alone unless it reschedules the credential (a routine check keeps the time its lease
+     * set), so no other write pays for the index at all.
      */
-    projectedAttributes: ['tenantId', 'id', 'version'],
+    projectedAttributes: ['tenantId', 'id'],
   },
   /** Epoch seconds after which DynamoDB deletes the item (check history). */
   timeToLiveAttribute: 'expiresAt',

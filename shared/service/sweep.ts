@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, withJitter } from './status-policy.ts';
 export interface SweepResult {
   due: number;
   queued: number;
-  /** Credentials changed by someone between the query and the lease: they keep their own schedule. */
+  /** Credentials rescheduled or deleted between the query and the lease: they keep their own schedule. */
   skipped: number;
 }
 
@@ -54,10 +54,10 @@ export interface SweepDeps {
 
 /**
  * Queues every credential due now (README "Revalidation and events"). Every due-index shard is read at once, each page by
- * page; each due credential is leased (a small write, conditional on its version, that moves it out of the
- * index until its next regular check) with at most `leaseConcurrency` leases in flight across all shards, and
+ * page; each due credential is leased (a small write, conditional on the due time read, that moves it out of
+ * the index until its next regular check) with at most `leaseConcurrency` leases in flight across all shards, and
  * queued in batches of ten as leases succeed. A credential whose lease failed is never queued, and none is
- * queued twice: a credential changed since the query is skipped (it keeps its own schedule), and a leased one
+ * queued twice: a credential rescheduled since the query is skipped (it keeps its own schedule), and a leased one
  * leaves the index, so no later page or sweep returns it while the lease lasts.
  *
  * When a read, a lease or a send fails, no new page or lease starts, what was already leased is still queued,
@@ -84,8 +84,9 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
   const lease = async (credential: DueCredential): Promise<RevalidationMessage | null> => {
     const { intervalMs, jitter } = deps.schedule ?? DEFAULT_SCHEDULE;
     const leasedUntil = withJitter(new Date(now.getTime() + intervalMs), now, jitter, deps.random);
+    let version: number;
     try {
-      await deps.repository.lease(credential.tenantId, credential.id, credential.version, leasedUntil);
+      version = await deps.repository.lease(credential, leasedUntil);
     } catch (error) {
       if (error instanceof VersionConflictError || error instanceof NotFoundError) {
         result.skipped += 1;
@@ -93,7 +94,6 @@ export async function sweepDue(deps: SweepDeps, options: SweepOptions = {}): Pro
       }
       throw error;
     }
-    const version = credential.version + 1;
     return {
       tenantId: credential.tenantId,
       credentialId: credential.id,

@@ -8,6 +8,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
   UpdateCommand,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { CheckRecord, Credential, type Page } from '../domain/credential.ts';
 import {
@@ -229,17 +230,19 @@ export class DynamoCredentialRepository implements CredentialRepository {
     }
   }
 
-  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
+  async lease(due: DueCredential, leasedUntil: Date): Promise<number> {
+    const { tenantId, id } = due;
+    let output: UpdateCommandOutput;
     try {
-      // Only the lease attributes: the due index's keys (its sort key is nextCheckAt; the shard is set too, so
-      // the item is in the index even if it had left it) and the version. A full PutItem would send the whole
-      // item, last report included, for the same effect.
-      await this.#client.send(
+      // Only the lease attributes: the due index's keys (its sort key is nextCheckAt; the shard is set too) and
+      // the version. A full PutItem would send the whole item, last report included, for the same effect. The
+      // new version comes back with the write (ReturnValues costs no capacity).
+      output = await this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
           Key: { [PK]: tenantPk(tenantId), [SK]: credentialSk(id) },
-          UpdateExpression: 'SET #next = :next, #shard = :shard, #version = :version',
-          ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+          UpdateExpression: 'SET #next = :next, #shard = :shard ADD #version :one',
+          ConditionExpression: 'attribute_exists(#pk) AND #next = :seen',
           ExpressionAttributeNames: {
             '#pk': PK,
             '#next': DUE.sortKey,
@@ -249,15 +252,19 @@ export class DynamoCredentialRepository implements CredentialRepository {
           ExpressionAttributeValues: {
             ':next': leasedUntil.toISOString(),
             ':shard': dueShardKey(dueShardOf(tenantId, id)),
-            ':version': expectedVersion + 1,
-            ':expected': expectedVersion,
+            ':seen': due.nextCheckAt,
+            ':one': 1,
           },
+          ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
     } catch (error) {
       throw await this.#conditionError(error, tenantId, id);
     }
+    const version = output.Attributes?.version;
+    if (typeof version !== 'number') throw new StorageError('A lease returned no version.');
+    return version;
   }
 
   async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
@@ -373,7 +380,7 @@ export class DynamoCredentialRepository implements CredentialRepository {
         IndexName: DUE.name,
         KeyConditionExpression: '#shard = :shard AND #next <= :before',
         // What a lease needs, and the keys the next cursor is built from; not the last report and fields.
-        ProjectionExpression: '#pk, #sk, #shard, #next, #tenant, #id, #version',
+        ProjectionExpression: '#pk, #sk, #shard, #next, #tenant, #id',
         ExpressionAttributeNames: {
           '#shard': DUE.partitionKey,
           '#next': DUE.sortKey,
@@ -381,7 +388,6 @@ export class DynamoCredentialRepository implements CredentialRepository {
           '#sk': SK,
           '#tenant': 'tenantId',
           '#id': 'id',
-          '#version': 'version',
         },
         ExpressionAttributeValues: { ':shard': shardKey, ':before': before },
         ScanIndexForward: true,
@@ -501,7 +507,6 @@ function parseCredential(item: Item): Credential {
 const DueItem = z.object({
   tenantId: z.string().check(z.minLength(1)),
   id: z.string().check(z.minLength(1)),
-  version: z.int().check(z.positive()),
   [DUE.sortKey]: z.string(),
 });
 
@@ -509,8 +514,8 @@ function parseDueCredential(item: Item): DueCredential {
   const parsed = DueItem.safeParse(item);
   if (!parsed.success)
     throw new StorageError('A stored credential item is malformed.', { cause: parsed.error });
-  const { tenantId, id, version, nextCheckAt } = parsed.data;
-  return { tenantId, id, version, nextCheckAt };
+  const { tenantId, id, nextCheckAt } = parsed.data;
+  return { tenantId, id, nextCheckAt };
 }
 
 function parseCheck(item: Item): CheckRecord {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -12,6 +12,7 @@ import { InvalidCursorError, SecretUnreadableError, StorageError } from '../doma
 import { SECRET_CONTEXT_KEY } from '../domain/secret-context.ts';
 import { TABLE_LAYOUT } from '../domain/table-layout.ts';
 import * as z from '../domain/zod.ts';
+import { BranchKeys } from './branch-keys.ts';
 import { DataKeyRefusedError, type DataKeyService, type EncryptionContext } from './data-keys.ts';
 import {
   checkRecoveryWindow,
@@ -25,11 +26,19 @@ import type { Clock, SecretSummary, SecretTags, SecretValue } from './ports.ts';
 const SORT_PREFIX = 'S#';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const SALT_BYTES = 32;
 
-/** One version as stored: its value encrypted under its own data key, and that key encrypted by KMS. */
+/**
+ * One version as stored: its value encrypted under a key of its own, and how to get that key back. Versions
+ * sealed now name a branch key and a salt (the key is derived from them, ./branch-keys.ts); versions sealed before
+ * branch keys carry their own data key, encrypted by KMS, and still open.
+ */
 export interface SealedVersion {
-  /** The data key, encrypted under the KMS key with the secret's name as encryption context. */
-  key: Uint8Array;
+  /** Before branch keys: the data key, encrypted under the KMS key with the secret's name as encryption context. */
+  key?: Uint8Array;
+  /** The branch key the version's key is derived from, and the derivation's random salt. */
+  branch?: string;
+  salt?: Uint8Array;
   iv: Uint8Array;
   ciphertext: Uint8Array;
   tag: Uint8Array;
@@ -48,7 +57,9 @@ function buildSchemas() {
         id: z.string(),
         stages: z.array(z.string()),
         createdAt: z.string(),
-        key: Bytes,
+        key: z.optional(Bytes),
+        branch: z.optional(z.string()),
+        salt: z.optional(Bytes),
         iv: Bytes,
         ciphertext: Bytes,
         tag: Bytes,
@@ -109,6 +120,15 @@ function aadOf(name: string, versionId: string): Buffer {
   return Buffer.from(JSON.stringify(['credval-secret-v1', name, versionId]), 'utf8');
 }
 
+/**
+ * A version's own key, derived from its branch key: HKDF-SHA-256 over a random salt, with the secret's name and the
+ * version id as context, so a version moved to another secret (or renamed) derives another key and does not open.
+ */
+function derivedKey(branchKey: Uint8Array, salt: Uint8Array, name: string, versionId: string): Uint8Array {
+  const info = Buffer.from(JSON.stringify(['credval-secret-key-v1', name, versionId]), 'utf8');
+  return new Uint8Array(hkdfSync('sha256', branchKey, salt, info, 32));
+}
+
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
@@ -133,18 +153,35 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly keys: DataKeyService;
+  private readonly branchKeys: BranchKeys;
 
   constructor(options: {
     client: DynamoDBDocumentClient;
     tableName: string;
     keys: DataKeyService;
+    /** SECRET_PREFIX: the branch keys' encryption context names it, for IAM to match. */
+    secretPrefix: string;
     clock?: Clock;
+    /** How long a decrypted branch key is used (BRANCH_KEY_CACHE_MS), and when a new one is made. */
+    branchKeyCacheMs?: number;
+    branchKeyRotateAfterMs?: number;
   }) {
     // A lock scope of its own: two stores in one process behave as two Lambda containers do (conditional writes).
     super(undefined, options.clock);
     this.client = options.client;
     this.tableName = options.tableName;
     this.keys = options.keys;
+    this.branchKeys = new BranchKeys({
+      client: options.client,
+      tableName: options.tableName,
+      keys: options.keys,
+      secretPrefix: options.secretPrefix,
+      clock: this.clock,
+      ...(options.branchKeyCacheMs === undefined ? {} : { cacheMs: options.branchKeyCacheMs }),
+      ...(options.branchKeyRotateAfterMs === undefined
+        ? {}
+        : { rotateAfterMs: options.branchKeyRotateAfterMs }),
+    });
   }
 
   /** One write when the name is new (the common case); the general path, which reads first, otherwise. */
@@ -288,11 +325,18 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
     return {
       name: item.name,
       tags: item.tags,
-      versions: item.versions.map(({ id, stages, createdAt, key, iv, ciphertext, tag }) => ({
+      versions: item.versions.map(({ id, stages, createdAt, key, branch, salt, iv, ciphertext, tag }) => ({
         id,
         stages,
         createdAt,
-        payload: { key, iv, ciphertext, tag },
+        payload: {
+          ...(key ? { key } : {}),
+          ...(branch ? { branch } : {}),
+          ...(salt ? { salt } : {}),
+          iv,
+          ciphertext,
+          tag,
+        },
       })),
       ...(item.retiredVersionIds ? { retiredVersionIds: item.retiredVersionIds } : {}),
       ...(item.deletion ? { deletion: item.deletion } : {}),
@@ -353,38 +397,34 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
   }
 
   protected async seal(name: string, value: SecretValue, versionId: string): Promise<SealedVersion> {
-    const dataKey = await this.keys.generateDataKey(contextOf(name));
+    const branch = await this.branchKeys.active();
+    const salt = randomBytes(SALT_BYTES);
+    const key = derivedKey(branch.key, salt, name, versionId);
     try {
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv, { authTagLength: TAG_BYTES });
+      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(aadOf(name, versionId));
       const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-      return { key: dataKey.encrypted, iv, ciphertext, tag: cipher.getAuthTag() };
+      return { branch: branch.id, salt, iv, ciphertext, tag: cipher.getAuthTag() };
     } finally {
-      dataKey.plaintext.fill(0);
+      key.fill(0);
     }
   }
 
   protected async open(name: string, sealed: SealedVersion, versionId: string): Promise<SecretValue> {
-    let dataKey: Uint8Array;
-    try {
-      dataKey = await this.keys.decryptDataKey(sealed.key, contextOf(name));
-    } catch (error) {
-      if (error instanceof DataKeyRefusedError) throw new SecretUnreadableError();
-      throw error;
-    }
+    const key = await this.keyOf(name, sealed, versionId);
     let plaintext: string;
     try {
       if (sealed.iv.length !== IV_BYTES || sealed.tag.length !== TAG_BYTES) throw new Error('bad lengths');
       // authTagLength pins the tag to 16 bytes: GCM would otherwise accept a truncated tag.
-      const decipher = createDecipheriv('aes-256-gcm', dataKey, sealed.iv, { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(aadOf(name, versionId));
       decipher.setAuthTag(sealed.tag);
       plaintext = Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('utf8');
     } catch {
       throw new SecretUnreadableError();
     } finally {
-      dataKey.fill(0);
+      key.fill(0);
     }
     try {
       return schema().PlainValue.parse(JSON.parse(plaintext));
@@ -392,6 +432,23 @@ export class EnvelopeSecretStore extends StagedSecretStore<SealedVersion> {
       // Authenticated, so written by this store: no cause, as JSON.parse would quote the plaintext.
       throw new SecretUnreadableError();
     }
+  }
+
+  /** The key a version was sealed with (a copy the caller may wipe): derived from its branch key, or its own. */
+  private async keyOf(name: string, sealed: SealedVersion, versionId: string): Promise<Uint8Array> {
+    try {
+      if (sealed.branch !== undefined && sealed.salt?.length === SALT_BYTES && sealed.key === undefined) {
+        return derivedKey(await this.branchKeys.open(sealed.branch), sealed.salt, name, versionId);
+      }
+      if (sealed.key !== undefined && sealed.branch === undefined) {
+        return await this.keys.decryptDataKey(sealed.key, contextOf(name));
+      }
+    } catch (error) {
+      if (error instanceof DataKeyRefusedError) throw new SecretUnreadableError();
+      throw error;
+    }
+    // Neither shape, or both: not something this store wrote.
+    throw new SecretUnreadableError();
   }
 
   /** A DynamoDB call; its failure is a StorageError. */

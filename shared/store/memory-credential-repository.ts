@@ -99,12 +99,13 @@ export class MemoryCredentialRepository implements CredentialRepository {
     return stored;
   }
 
-  async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void> {
-    const stored = this.#credentials.get(tenantId)?.get(id);
+  async lease(due: DueCredential, leasedUntil: Date): Promise<number> {
+    const stored = this.#credentials.get(due.tenantId)?.get(due.id);
     if (!stored) throw new NotFoundError();
-    if (stored.version !== expectedVersion) throw new VersionConflictError();
-    stored.version = expectedVersion + 1;
+    if (stored.nextCheckAt !== due.nextCheckAt) throw new VersionConflictError();
+    stored.version += 1;
     stored.nextCheckAt = leasedUntil.toISOString();
+    return stored.version;
   }
 
   async delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential> {
@@ -197,10 +198,9 @@ export class MemoryCredentialRepository implements CredentialRepository {
       id: last.id,
     }));
     return {
-      items: result.items.map(({ tenantId, id, version, nextCheckAt }) => ({
+      items: result.items.map(({ tenantId, id, nextCheckAt }) => ({
         tenantId,
         id,
-        version,
         nextCheckAt: nextCheckAt as string,
       })),
       nextCursor: result.nextCursor,

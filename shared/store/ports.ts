@@ -106,11 +106,14 @@ export interface CredentialRepository {
    */
   delete(tenantId: string, id: string, expectedVersion?: number): Promise<Credential>;
   /**
-   * Leases a due credential for the sweep: sets its `nextCheckAt` to `leasedUntil` and its version to
-   * `expectedVersion + 1` if its stored version is `expectedVersion`, and changes nothing else, so the write
-   * stays small whatever the item holds. Throws VersionConflictError or NotFoundError as `replace` does.
+   * Leases a due credential for the sweep: if its `nextCheckAt` is still the one `listDue` returned, sets it to
+   * `leasedUntil` and adds one to its version, changes nothing else (the write stays small whatever the item holds),
+   * and returns the new version. Conditional on the due time rather than the version, so the due index need not
+   * hold the version, and writes that leave the schedule alone do not touch the index. Throws VersionConflictError
+   * when the credential was rescheduled since (checked, leased by another sweep, re-checked), NotFoundError when
+   * it is gone.
    */
-  lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date): Promise<void>;
+  lease(due: DueCredential, leasedUntil: Date): Promise<number>;
   /** Appends (or, for the same checkId, overwrites) one history entry with a time to live. */
   putCheck(record: CheckRecord, expiresAt: Date): Promise<void>;
   /** Newest first; entries past their time to live are left out even before storage deletes them. */
@@ -132,13 +135,12 @@ export interface CredentialRepository {
 }
 
 /**
- * What the sweep reads of a due credential: who it is, the version to lease it from, and when it was due. Not the
- * whole item, so that a sweep over many credentials reads a tenth of the bytes (no last report, no fields).
+ * What the sweep reads of a due credential: who it is, and when it was due (what its lease is conditional on). Not
+ * the whole item, so that a sweep over many credentials reads a tenth of the bytes (no last report, no fields).
  */
 export interface DueCredential {
   tenantId: string;
   id: string;
-  version: number;
   nextCheckAt: string;
 }
 

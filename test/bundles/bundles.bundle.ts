@@ -800,7 +800,12 @@ describe('Lambda bundles', () => {
         Key: { pk: { S: `T#${TENANT}` }, sk: { S: `C#${checked.id}` } },
       }),
     );
-    seededImage = raw.Item as Record<string, unknown>;
+    // As a Lambda stream event carries it: JSON, binary attributes (the packed report) in base64.
+    seededImage = JSON.parse(
+      JSON.stringify(raw.Item, (_key, value) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value,
+      ),
+    ) as Record<string, unknown>;
     documents.destroy();
     proxy = await startAwsProxy(dynamo.endpoint);
     dolibarr = await startDolibarrSimulator({
@@ -965,7 +970,7 @@ describe('Lambda bundles', () => {
       }
     });
 
-    it('create-credential: a data key from KMS, the secret item, then the credential item', async () => {
+    it('create-credential: a branch key from KMS (the first one), the secret item, then the credential item', async () => {
       const result = await runEnvelope('create-credential', {
         what: 'create',
         env: { EGRESS_ALLOW: '127.0.0.0/8' },
@@ -979,7 +984,14 @@ describe('Lambda bundles', () => {
           }),
         check: (answer, calls) => {
           expect(answer).toMatchObject({ statusCode: 201 });
-          expect(calls).toEqual([DATA_KEY, `${DYNAMO}PutItem`, `${DYNAMO}PutItem`]);
+          // No branch key yet: a new one from KMS, stored; then the secret item and the credential item.
+          expect(calls).toEqual([
+            `${DYNAMO}Query`,
+            DATA_KEY,
+            `${DYNAMO}PutItem`,
+            `${DYNAMO}PutItem`,
+            `${DYNAMO}PutItem`,
+          ]);
         },
       });
       createdId = String(json(result as HttpAnswer).id);
@@ -988,7 +1000,7 @@ describe('Lambda bundles', () => {
       expect(JSON.stringify(item)).not.toContain(API_KEY);
     });
 
-    it('recheck-credential: reads the secret back through KMS Decrypt and checks it', async () => {
+    it('recheck-credential: reads the secret back through its branch key (KMS Decrypt) and checks it', async () => {
       await runEnvelope('recheck-credential', {
         what: 'recheck',
         env: { EGRESS_ALLOW: '127.0.0.0/8' },
@@ -996,12 +1008,19 @@ describe('Lambda bundles', () => {
         check: (answer, calls) => {
           expect(answer).toMatchObject({ statusCode: 200 });
           expect(json(answer as HttpAnswer).lastCheck).toMatchObject({ verdict: 'valid' });
-          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT, `${DYNAMO}PutItem`]);
+          // The credential, the secret, its branch key (a cold container: once per BRANCH_KEY_CACHE_MS).
+          expect(calls).toEqual([
+            `${DYNAMO}GetItem`,
+            `${DYNAMO}GetItem`,
+            `${DYNAMO}GetItem`,
+            DECRYPT,
+            `${DYNAMO}PutItem`,
+          ]);
         },
       });
     });
 
-    it('update-credential: rotates (a new data key, the previous version kept)', async () => {
+    it('update-credential: rotates (sealed under the newest branch key, the previous version kept)', async () => {
       await runEnvelope('update-credential', {
         what: 'rotate',
         env: { EGRESS_ALLOW: '127.0.0.0/8' },
@@ -1011,7 +1030,8 @@ describe('Lambda bundles', () => {
           expect(calls).toEqual([
             `${DYNAMO}GetItem`,
             `${DYNAMO}GetItem`,
-            DATA_KEY,
+            `${DYNAMO}Query`,
+            DECRYPT,
             `${DYNAMO}PutItem`,
             `${DYNAMO}PutItem`,
           ]);
@@ -1036,7 +1056,13 @@ describe('Lambda bundles', () => {
           }),
         check: (result, calls) => {
           expect(result).toEqual({ batchItemFailures: [] });
-          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT, `${DYNAMO}PutItem`]);
+          expect(calls).toEqual([
+            `${DYNAMO}GetItem`,
+            `${DYNAMO}GetItem`,
+            `${DYNAMO}GetItem`,
+            DECRYPT,
+            `${DYNAMO}PutItem`,
+          ]);
         },
       });
     });
@@ -1059,7 +1085,7 @@ describe('Lambda bundles', () => {
           expect(answer).toMatchObject({ statusCode: 500 });
           expect(problemCode(answer as HttpAnswer)).toBe('secret_unreadable');
           expect((answer as HttpAnswer).body).not.toMatch(/KMS|Trent|InvalidCiphertext|DynamoDB/);
-          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT]);
+          expect(calls).toEqual([`${DYNAMO}GetItem`, `${DYNAMO}GetItem`, `${DYNAMO}GetItem`, DECRYPT]);
         },
       });
       client.destroy();

@@ -68,7 +68,7 @@ describe('stateful stack', () => {
             { AttributeName: TABLE_LAYOUT.dueIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: TABLE_LAYOUT.dueIndex.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id', 'version'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id'] },
         },
       ],
     });

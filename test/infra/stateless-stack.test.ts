@@ -196,10 +196,14 @@ function grantReader(built: { stateful: StatefulStack; stateless: StatelessStack
           parts.push(`[${(value as string[]).join(',')}]`);
         } else if (operator === 'StringLike' && key === 'kms:EncryptionContext:credval:secret') {
           parts.push(`for ${String(value)}`);
+        } else if (operator === 'StringLike' && key === 'kms:EncryptionContext:credval:branch-key') {
+          parts.push(`branch keys ${String(value)}`);
         } else if (operator === 'ForAllValues:StringEquals' && key === 'kms:EncryptionContextKeys') {
           parts.push(`context ${(value as string[]).join(',')}`);
         } else if (operator === 'Null' && key === 'kms:EncryptionContext:credval:secret') {
           parts.push('for any secret');
+        } else if (operator === 'Null' && key === 'kms:EncryptionContext:credval:branch-key') {
+          parts.push('for any branch key');
         } else {
           parts.push(`UNKNOWN CONDITION ${operator} ${key}=${text}`);
         }
@@ -759,11 +763,14 @@ describe('stateless stack', () => {
 const SECRET_ITEMS = (...actions: string[]) => actions.map((a) => `dynamodb:${a} on table [SECRET#*]`);
 const DATA_KEYS = (...actions: string[]) =>
   actions.map((a) => `kms:${a} on key for credval/dev/* context credval:secret`);
+const BRANCH_KEYS = (...actions: string[]) =>
+  actions.map((a) => `kms:${a} on key branch keys credval/dev/branch-keys/* context credval:branch-key`);
 
 /**
  * The same deployment with `secretStore=envelope`: no Secrets Manager action anywhere; secrets are item actions
- * limited to the secret items' partitions, and data key actions limited to secrets under the prefix (writers
- * generate, readers decrypt). Everything else as in EXPECTED_GRANTS.
+ * limited to the secret items' partitions, branch key actions limited to the deployment's branch keys (writers
+ * generate and decrypt, readers decrypt), and data key actions limited to secrets under the prefix (readers, for
+ * versions sealed before branch keys). Everything else as in EXPECTED_GRANTS.
  */
 const EXPECTED_ENVELOPE_GRANTS: Record<string, string[]> = {
   ...EXPECTED_GRANTS,
@@ -771,23 +778,30 @@ const EXPECTED_ENVELOPE_GRANTS: Record<string, string[]> = {
     ...READWRITE,
     'dynamodb:UpdateItem on table',
     'dynamodb:DeleteItem on table',
-    ...SECRET_ITEMS('GetItem', 'PutItem', 'DeleteItem'),
-    ...DATA_KEYS('GenerateDataKey'),
+    ...SECRET_ITEMS('GetItem', 'PutItem', 'DeleteItem', 'Query'),
+    ...BRANCH_KEYS('GenerateDataKey', 'Decrypt'),
   ],
   'update-credential': [
     ...READWRITE,
-    ...SECRET_ITEMS('GetItem', 'PutItem'),
-    ...DATA_KEYS('Decrypt', 'GenerateDataKey'),
+    ...SECRET_ITEMS('GetItem', 'PutItem', 'Query'),
+    ...BRANCH_KEYS('Decrypt', 'GenerateDataKey'),
+    ...DATA_KEYS('Decrypt'),
   ],
   'delete-credential': [
     ...READ,
     'dynamodb:DeleteItem on table',
     ...SECRET_ITEMS('GetItem', 'UpdateItem', 'PutItem', 'DeleteItem'),
   ],
-  'recheck-credential': [...READWRITE, ...SECRET_ITEMS('GetItem'), ...DATA_KEYS('Decrypt')],
+  'recheck-credential': [
+    ...READWRITE,
+    ...SECRET_ITEMS('GetItem'),
+    ...BRANCH_KEYS('Decrypt'),
+    ...DATA_KEYS('Decrypt'),
+  ],
   'revalidation-worker': [
     ...READWRITE,
     ...SECRET_ITEMS('GetItem'),
+    ...BRANCH_KEYS('Decrypt'),
     ...DATA_KEYS('Decrypt'),
     'sqs:ReceiveMessage on queue',
     'sqs:ChangeMessageVisibility on queue',
@@ -799,6 +813,7 @@ const EXPECTED_ENVELOPE_GRANTS: Record<string, string[]> = {
     ...(EXPECTED_GRANTS['change-feed'] ?? []),
     // The event source's grant decrypts with the key directly; the stream carries the envelope items.
     'DENY kms:Decrypt on key for any secret',
+    'DENY kms:Decrypt on key for any branch key',
   ],
   reconcile: [...READ, ...SECRET_ITEMS('Query', 'GetItem', 'UpdateItem', 'PutItem', 'DeleteItem')],
   'register-credential': EXPECTED_GRANTS['register-credential'] ?? [],

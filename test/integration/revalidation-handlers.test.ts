@@ -274,7 +274,10 @@ describe('revalidation Lambda handlers with real-shaped events', () => {
 
     // A lease of 15 minutes (as the sweep wrote them before leases lasted an interval) is replaced.
     const short = await seed(2);
-    await repository.lease('tenant-a', short.id, 1, new Date(clock + 15 * 60_000));
+    await repository.lease(
+      { tenantId: 'tenant-a', id: short.id, nextCheckAt: short.nextCheckAt as string },
+      new Date(clock + 15 * 60_000),
+    );
     const message = {
       tenantId: 'tenant-a',
       credentialId: short.id,

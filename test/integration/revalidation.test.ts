@@ -202,7 +202,7 @@ describe('revalidation at scale: 1,000 credentials over three vendor simulators'
     repository.lease = async (...args) => {
       maxLeasing = Math.max(maxLeasing, ++leasing);
       try {
-        await lease(...args);
+        return await lease(...args);
       } finally {
         leasing -= 1;
       }

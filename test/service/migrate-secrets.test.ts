@@ -51,6 +51,7 @@ beforeEach(async () => {
     client: documents,
     tableName: table,
     keys: new KmsDataKeys({ client: fakeKms().client, keyId: FAKE_KMS_KEY }),
+    secretPrefix: 'credval/prod',
   });
   repository = new DynamoCredentialRepository({ client: documents, tableName: table });
   prefix = 'credval/prod';

@@ -7,7 +7,7 @@ import { TABLE_LAYOUT } from '../../shared/domain/table-layout.ts';
 import { type SweepDeps, sweepDue } from '../../shared/service/sweep.ts';
 import { MemoryCredentialRepository } from '../../shared/store/memory-credential-repository.ts';
 import { MemoryRevalidationQueue } from '../../shared/store/memory-queue.ts';
-import { dueShardOf, type RevalidationQueue } from '../../shared/store/ports.ts';
+import { type DueCredential, dueShardOf, type RevalidationQueue } from '../../shared/store/ports.ts';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
@@ -26,14 +26,14 @@ class ObservedRepository extends MemoryCredentialRepository {
   /** Runs before a due-index read. */
   beforeListDue?: (shard: number) => Promise<void>;
 
-  override async lease(tenantId: string, id: string, expectedVersion: number, leasedUntil: Date) {
+  override async lease(due: DueCredential, leasedUntil: Date) {
     this.leases += 1;
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       await nextTurn();
-      await this.beforeLease?.(tenantId, id);
-      await super.lease(tenantId, id, expectedVersion, leasedUntil);
+      await this.beforeLease?.(due.tenantId, due.id);
+      return await super.lease(due, leasedUntil);
     } finally {
       this.inFlight -= 1;
     }
@@ -197,25 +197,26 @@ describe('sweep: parallel shards, bounded small leases, batched messages', () =>
     for (const m of second) expect(m).toMatchObject({ version: 3, checkId: `sched:${m.credentialId}:3` });
   });
 
-  it('skips a credential edited or deleted between the query and its lease, and queues the rest', async () => {
-    const [edited, deleted] = all as [Credential, Credential];
+  it('skips a credential rescheduled or deleted between the query and its lease, and queues the rest', async () => {
+    const [rechecked, deleted, renamed] = all as [Credential, Credential, Credential];
+    const rescheduled = { ...rechecked, version: 2, nextCheckAt: new Date(NOW + INTERVAL_MS).toISOString() };
     repository.beforeLease = async (tenantId, id) => {
-      if (id === edited.id) await repository.replace({ ...edited, version: 2, name: 'renamed' }, 1);
+      if (id === rechecked.id) await repository.replace(rescheduled, 1);
       if (id === deleted.id) await repository.delete(tenantId, id);
+      if (id === renamed.id) await repository.replace({ ...renamed, version: 2, name: 'renamed' }, 1);
     };
     const result = await sweepDue(deps, options);
 
     expect(result).toEqual({ due: 250, queued: 248, skipped: 2 });
     const queued = new Set(queue.messages.map(key));
-    expect(queued.has(key(edited))).toBe(false);
+    expect(queued.has(key(rechecked))).toBe(false);
     expect(queued.has(key(deleted))).toBe(false);
     expect(queued.size).toBe(248);
-    // The edit wins: the credential keeps its own schedule.
-    expect(await repository.get(edited.tenantId, edited.id)).toEqual({
-      ...edited,
-      version: 2,
-      name: 'renamed',
-    });
+    // The re-check wins: the credential keeps its own schedule.
+    expect(await repository.get(rechecked.tenantId, rechecked.id)).toEqual(rescheduled);
+    // An edit that left the schedule alone is still due: leased on top of it, and queued under the version after.
+    expect(queue.messages.find((m) => m.credentialId === renamed.id)).toMatchObject({ version: 3 });
+    expect(await repository.get(renamed.tenantId, renamed.id)).toMatchObject({ name: 'renamed', version: 3 });
   });
 
   it('when a lease fails: queues what was leased, never the failed one, starts nothing after, and throws', async () => {

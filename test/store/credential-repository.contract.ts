@@ -140,7 +140,7 @@ function idsInShard(tenantId: string, shard: number, count: number, prefix: stri
 
 /** What listDue returns of a credential. */
 export function dueOf(c: Credential): DueCredential {
-  return { tenantId: c.tenantId, id: c.id, version: c.version, nextCheckAt: c.nextCheckAt as string };
+  return { tenantId: c.tenantId, id: c.id, nextCheckAt: c.nextCheckAt as string };
 }
 
 function at(offsetMinutes: number): string {
@@ -256,10 +256,10 @@ export function describeCredentialRepositoryContract(
     });
 
     describe('lease', () => {
-      it('moves only the next check and the version; the rest, last report included, stays as it was', async () => {
+      it('moves only the next check and the version, and answers the new version; the rest stays as it was', async () => {
         const stored = credential({ nextCheckAt: at(1), description: 'Finance team' });
         await repo.create(stored);
-        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
+        expect(await repo.lease(dueOf(stored), new Date(at(20)))).toBe(2);
         expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, nextCheckAt: at(20) });
       });
 
@@ -269,7 +269,7 @@ export function describeCredentialRepositoryContract(
         const leased = credential({ id, nextCheckAt: at(1) });
         await repo.create(leased);
         await repo.create(credential({ id: other, nextCheckAt: at(2) }));
-        await repo.lease('tenant-a', id, 1, new Date(at(15)));
+        await repo.lease(dueOf(leased), new Date(at(15)));
 
         const due = async (minutes: number) =>
           (await repo.listDue(5, new Date(at(minutes)), { limit: 10 })).items;
@@ -277,42 +277,51 @@ export function describeCredentialRepositoryContract(
         // Read back through the index, the leased item is current.
         expect(await due(20)).toEqual([
           dueOf(credential({ id: other, nextCheckAt: at(2) })),
-          { tenantId: 'tenant-a', id, version: 2, nextCheckAt: at(15) },
+          { tenantId: 'tenant-a', id, nextCheckAt: at(15) },
         ]);
       });
 
-      it('puts a credential that had no next check into the due index at the lease end', async () => {
-        const [id] = idsInShard('tenant-a', 9, 1, 'unscheduled');
-        if (!id) throw new Error('no id');
-        await repo.create(credential({ id, nextCheckAt: null }));
-        await repo.lease('tenant-a', id, 1, new Date(at(3)));
-        expect((await repo.listDue(9, new Date(at(5)), { limit: 10 })).items.map((item) => item.id)).toEqual([
-          id,
-        ]);
-      });
-
-      it('refuses a stale version with VersionConflictError and a missing credential with NotFoundError', async () => {
+      it('leases a credential edited since it was read if its schedule is the same, under the edited version', async () => {
         const stored = credential({ nextCheckAt: at(1) });
         await repo.create(stored);
         await repo.replace({ ...stored, version: 2, name: 'Edited' }, 1);
-        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+        expect(await repo.lease(dueOf(stored), new Date(at(20)))).toBe(3);
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual({
+          ...stored,
+          version: 3,
+          name: 'Edited',
+          nextCheckAt: at(20),
+        });
+      });
+
+      it('refuses a credential rescheduled since it was read with VersionConflictError, a missing one with NotFoundError', async () => {
+        const stored = credential({ nextCheckAt: at(1) });
+        await repo.create(stored);
+        const rechecked = { ...stored, version: 2, nextCheckAt: at(360) };
+        await repo.replace(rechecked, 1);
+        await expect(repo.lease(dueOf(stored), new Date(at(20)))).rejects.toMatchObject({
           code: 'version_conflict',
         });
-        expect(await repo.get('tenant-a', 'cred-1')).toEqual({ ...stored, version: 2, name: 'Edited' });
-        await expect(repo.lease('tenant-a', 'nope', 1, new Date(at(20)))).rejects.toMatchObject({
-          code: 'not_found',
+        expect(await repo.get('tenant-a', 'cred-1')).toEqual(rechecked);
+        // Out of the index altogether (no next check) is a change of schedule too.
+        await repo.replace({ ...rechecked, version: 3, nextCheckAt: null }, 2);
+        await expect(repo.lease(dueOf(stored), new Date(at(20)))).rejects.toMatchObject({
+          code: 'version_conflict',
         });
+        await expect(
+          repo.lease({ tenantId: 'tenant-a', id: 'nope', nextCheckAt: at(1) }, new Date(at(20))),
+        ).rejects.toMatchObject({ code: 'not_found' });
         expect(await repo.get('tenant-a', 'nope')).toBeNull();
       });
 
-      it('makes a write based on the version before the lease fail, and one based on the lease succeed', async () => {
+      it('leases once: a second lease from the same read fails, and a write based on the version before it fails', async () => {
         const stored = credential({ nextCheckAt: at(1) });
         await repo.create(stored);
-        await repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)));
-        await expect(repo.replace({ ...stored, version: 2, name: 'Stale' }, 1)).rejects.toMatchObject({
+        await repo.lease(dueOf(stored), new Date(at(20)));
+        await expect(repo.lease(dueOf(stored), new Date(at(30)))).rejects.toMatchObject({
           code: 'version_conflict',
         });
-        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(30)))).rejects.toMatchObject({
+        await expect(repo.replace({ ...stored, version: 2, name: 'Stale' }, 1)).rejects.toMatchObject({
           code: 'version_conflict',
         });
         const checked = { ...stored, version: 3, nextCheckAt: at(360), status: 'invalid' as const };
@@ -323,7 +332,9 @@ export function describeCredentialRepositoryContract(
       it('never leases another tenant’s credential with the same id', async () => {
         const b = credential({ tenantId: 'tenant-b', nextCheckAt: at(1) });
         await repo.create(b);
-        await expect(repo.lease('tenant-a', 'cred-1', 1, new Date(at(20)))).rejects.toMatchObject({
+        await expect(
+          repo.lease({ ...dueOf(b), tenantId: 'tenant-a' }, new Date(at(20))),
+        ).rejects.toMatchObject({
           code: 'not_found',
         });
         expect(await repo.get('tenant-b', 'cred-1')).toEqual(b);

@@ -33,6 +33,9 @@ import {
   dueOf,
 } from './credential-repository.contract.ts';
 
+/** A due time for leases whose condition is decided by a mocked DynamoDB. */
+const NOW = '2025-01-01T00:00:00.000Z';
+
 describeCredentialRepositoryContract('in memory', async () => ({
   repo: new MemoryCredentialRepository(),
   cleanup: async () => {},
@@ -120,7 +123,7 @@ describe('DynamoCredentialRepository item layout', () => {
     ]);
     expect(table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
       IndexName: TABLE_LAYOUT.dueIndex.name,
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id', 'version'] },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenantId', 'id'] },
     });
   });
 
@@ -230,12 +233,12 @@ describe('DynamoCredentialRepository item layout', () => {
     await documents.send(
       new PutCommand({
         TableName: tableName,
-        // In the index, but with no version to lease it from.
+        // In the index, but with an id that is not one.
         Item: {
           pk: 'T#tenant-a',
           sk: 'C#bad',
           tenantId: 'secret-looking',
-          id: 'bad',
+          id: 42,
           dueShard: 'DUE#00',
           nextCheckAt: '2025-01-01T00:00:00.000Z',
         },
@@ -274,7 +277,7 @@ describe('DynamoCredentialRepository lease and due reads', () => {
       const repo = new DynamoCredentialRepository({ client: DynamoDBDocumentClient.from(client), tableName });
       const large = credential({ nextCheckAt: '2025-01-01T00:00:00.000Z', description: 'x'.repeat(20_000) });
       await repo.create(large);
-      await repo.lease('tenant-a', 'cred-1', 1, new Date('2025-01-01T00:15:00.000Z'));
+      expect(await repo.lease(dueOf(large), new Date('2025-01-01T00:15:00.000Z'))).toBe(2);
       const shard = dueShardOf('tenant-a', 'cred-1');
       const due = await repo.listDue(shard, new Date('2025-01-02T00:00:00.000Z'), { limit: 5 });
 
@@ -283,7 +286,7 @@ describe('DynamoCredentialRepository lease and due reads', () => {
       expect(more).toEqual([]);
       expect(lease).toBeLessThan(1024);
       expect(due.items).toEqual([
-        { tenantId: 'tenant-a', id: 'cred-1', version: 2, nextCheckAt: '2025-01-01T00:15:00.000Z' },
+        { tenantId: 'tenant-a', id: 'cred-1', nextCheckAt: '2025-01-01T00:15:00.000Z' },
       ]);
       expect(answers.get('QueryCommand')).toHaveLength(1);
       expect(answers.get('QueryCommand')?.[0]).toBeLessThan(1024);
@@ -309,7 +312,7 @@ describe('DynamoCredentialRepository lease and due reads', () => {
           Item: { pk: { S: 'T#tenant-a' }, sk: { S: 'C#cred-1' }, version: { N: '3' } },
         }),
       );
-      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+      await expect(repo.lease(dueOf(credential({ nextCheckAt: NOW })), new Date())).rejects.toMatchObject({
         code: 'version_conflict',
       });
       expect(mock.commandCalls(GetCommand)).toHaveLength(0);
@@ -318,7 +321,7 @@ describe('DynamoCredentialRepository lease and due reads', () => {
         .on(UpdateCommand)
         .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
       mock.on(GetCommand).resolves({});
-      await expect(repo.lease('tenant-a', 'cred-1', 1, new Date())).rejects.toMatchObject({
+      await expect(repo.lease(dueOf(credential({ nextCheckAt: NOW })), new Date())).rejects.toMatchObject({
         code: 'not_found',
       });
     } finally {
@@ -347,7 +350,7 @@ describe('DynamoCredentialRepository when DynamoDB fails', () => {
       ['get', () => repo.get('tenant-a', 'cred-1')],
       ['list', () => repo.list('tenant-a', { limit: 5, connector: 'odoo' })],
       ['replace', () => repo.replace(item, 1)],
-      ['lease', () => repo.lease('tenant-a', 'cred-1', 1, new Date())],
+      ['lease', () => repo.lease(dueOf(credential({ nextCheckAt: NOW })), new Date())],
       ['delete', () => repo.delete('tenant-a', 'cred-1')],
       ['putCheck', () => repo.putCheck(checkRecord(), new Date())],
       ['listChecks', () => repo.listChecks('tenant-a', 'cred-1', { limit: 5 })],

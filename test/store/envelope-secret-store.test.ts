@@ -1,13 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, SecretUnreadableError, StorageError } from '../../shared/domain/errors.ts';
+import { BRANCH_KEY_CACHE_MS, BRANCH_KEY_ROTATE_AFTER_MS } from '../../shared/store/branch-keys.ts';
 import { EnvelopeSecretStore, secretItemKey } from '../../shared/store/envelope-secret-store.ts';
 import { KmsDataKeys } from '../../shared/store/kms-data-keys.ts';
 import { LocalDataKeys } from '../../shared/store/local-data-keys.ts';
@@ -41,13 +48,26 @@ afterAll(async () => {
 });
 
 const kms = fakeKms();
-const kmsStore = (clock?: Clock) =>
+const kmsStore = (clock?: Clock, tableName = TABLE) =>
   new EnvelopeSecretStore({
     client: documents,
-    tableName: TABLE,
+    tableName,
     keys: new KmsDataKeys({ client: kms.client, keyId: FAKE_KMS_KEY }),
+    secretPrefix: 'credval',
     ...(clock ? { clock } : {}),
   });
+
+/**
+ * A table of its own, for stores whose keys differ from `kms` (another key file, a failing KMS) or tests that count
+ * branch keys: the branch keys of a table are shared by every store on it, as by every container of a deployment.
+ */
+async function freshTable(): Promise<string> {
+  const tableName = `credval-envelope-${randomUUID()}`;
+  const client = createDynamoClient(dynamo.endpoint);
+  await ensureCredentialsTable(client, tableName);
+  client.destroy();
+  return tableName;
+}
 
 // The contract runs on one table for every test: each test uses names of its own (random ids), except the listing
 // test, whose fixed names get a prefix of their own here so that the runs do not see each other.
@@ -60,8 +80,9 @@ describeSecretStoreContract('EnvelopeSecretStore (local key file, dynalite)', as
   return prefixed(
     new EnvelopeSecretStore({
       client: documents,
-      tableName: TABLE,
+      tableName: await freshTable(),
       keys: new LocalDataKeys({ dir: root }),
+      secretPrefix: 'credval',
       clock,
     }),
   );
@@ -87,36 +108,48 @@ function prefixed(store: EnvelopeSecretStore): EnvelopeSecretStore {
   });
 }
 
-/** Every attribute value of every item in the table, as bytes and text, for canary searches. */
-async function tableBytes(): Promise<Buffer> {
-  const output = await createDynamoClient(dynamo.endpoint).send(new ScanCommand({ TableName: TABLE }));
-  return Buffer.from(inspect(output.Items, { depth: 20, maxArrayLength: null, maxStringLength: null }));
+/** Every attribute value of every item in the table, as text and raw bytes, for canary searches. */
+async function tableBytes(tableName = TABLE): Promise<Buffer> {
+  const client = createDynamoClient(dynamo.endpoint);
+  try {
+    const output = await client.send(new ScanCommand({ TableName: tableName }));
+    const raw: Buffer[] = [];
+    JSON.stringify(output.Items, (_key, value) => {
+      if (value instanceof Uint8Array) raw.push(Buffer.from(value));
+      return value;
+    });
+    return Buffer.concat([
+      Buffer.from(inspect(output.Items, { depth: 20, maxArrayLength: null, maxStringLength: null })),
+      ...raw,
+    ]);
+  } finally {
+    client.destroy();
+  }
 }
 
 const name = () => `credval/tenant-a/${randomUUID()}`;
 
 describe('EnvelopeSecretStore: what it stores', () => {
-  it('stores ciphertext and an encrypted data key only: no value, no plaintext data key, in any item', async () => {
+  it('stores ciphertext and encrypted keys only: no value, no plaintext branch key, in any item', async () => {
     const canary = `canary-${randomUUID()}`;
-    const issuedBefore = kms.issued.length;
-    const store = kmsStore();
+    const tableName = await freshTable();
+    const store = kmsStore(undefined, tableName);
     const n = name();
     await store.create(n, { apiKey: canary }, { requestToken: token(), tags: TAGS });
     await store.putCurrent(n, { apiKey: `${canary}-2` }, { requestToken: token() });
-    const bytes = await tableBytes();
+    const bytes = await tableBytes(tableName);
     expect(bytes.includes(canary)).toBe(false);
-    const newKeys = kms.issued.slice(issuedBefore);
-    expect(newKeys).toHaveLength(2);
-    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
-    const stored = JSON.stringify(raw.Item);
-    for (const key of newKeys) {
-      expect(stored.includes(key.toString('base64'))).toBe(false);
-      const item = raw.Item as { versions: Array<Record<string, Uint8Array>> };
-      for (const version of item.versions) {
-        for (const value of Object.values(version)) {
-          if (value instanceof Uint8Array) expect(Buffer.from(value).includes(key)).toBe(false);
-        }
-      }
+    // Every key KMS ever handed out in this file (the branch keys among them), in no item in clear or base64.
+    expect(kms.issued.length).toBeGreaterThan(0);
+    for (const key of kms.issued) {
+      expect(bytes.includes(key)).toBe(false);
+      expect(bytes.includes(key.toString('base64'))).toBe(false);
+      expect(bytes.includes(key.toString('hex'))).toBe(false);
+    }
+    const raw = await documents.send(new GetCommand({ TableName: tableName, Key: secretItemKey(n) }));
+    for (const version of (raw.Item?.versions ?? []) as Array<Record<string, unknown>>) {
+      expect(version).toMatchObject({ branch: expect.any(String), salt: expect.any(Uint8Array) });
+      expect(version).not.toHaveProperty('key');
     }
     expect(raw.Item).toMatchObject({ kind: 'secret', name: n, tags: TAGS, revision: 2 });
     expect(((raw.Item?.versions ?? []) as Array<{ stages: string[] }>).map((v) => v.stages)).toEqual([
@@ -125,18 +158,146 @@ describe('EnvelopeSecretStore: what it stores', () => {
     ]);
   });
 
-  it('binds each data key to the secret: KMS is asked with the key and the name as encryption context', async () => {
-    const store = kmsStore();
-    const n = name();
+  it('calls KMS once per branch key, not per secret: its context names the deployment, never a secret', async () => {
+    const tableName = await freshTable();
+    const names = [name(), name(), name()];
     kms.mock.resetHistory();
-    await store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
-    await store.getCurrent(n);
-    expect(kms.mock.commandCalls(GenerateDataKeyCommand).map((c) => c.args[0].input)).toEqual([
-      { KeyId: FAKE_KMS_KEY, KeySpec: 'AES_256', EncryptionContext: { 'credval:secret': n } },
+    const writer = kmsStore(undefined, tableName);
+    for (const n of names) await writer.create(n, { apiKey: n }, { requestToken: token(), tags: TAGS });
+    for (const n of names) expect(await writer.getCurrent(n)).toEqual({ apiKey: n });
+    const generated = kms.mock.commandCalls(GenerateDataKeyCommand).map((c) => c.args[0].input);
+    expect(generated).toEqual([
+      {
+        KeyId: FAKE_KMS_KEY,
+        KeySpec: 'AES_256',
+        EncryptionContext: { 'credval:branch-key': expect.stringMatching(/^credval\/branch-keys\/\d{4}-/) },
+      },
     ]);
+    // The writer keeps the key it made; another container (a new store) decrypts it once for every secret it reads.
+    expect(kms.mock.commandCalls(DecryptCommand)).toHaveLength(0);
+    const reader = kmsStore(undefined, tableName);
+    for (let round = 0; round < 3; round += 1) {
+      for (const n of names) expect(await reader.getCurrent(n)).toEqual({ apiKey: n });
+    }
     expect(kms.mock.commandCalls(DecryptCommand).map((c) => c.args[0].input)).toEqual([
-      expect.objectContaining({ KeyId: FAKE_KMS_KEY, EncryptionContext: { 'credval:secret': n } }),
+      expect.objectContaining({ KeyId: FAKE_KMS_KEY, EncryptionContext: generated[0]?.EncryptionContext }),
     ]);
+  });
+
+  it('asks KMS again once a branch key has been cached for BRANCH_KEY_CACHE_MS, and makes a new one after a month', async () => {
+    const tableName = await freshTable();
+    const clock = new TestClock();
+    const store = kmsStore(clock, tableName);
+    const [first, second] = [name(), name()];
+    kms.mock.resetHistory();
+    await store.create(first, { apiKey: '1' }, { requestToken: token(), tags: TAGS });
+    clock.advanceMs(BRANCH_KEY_CACHE_MS - 1);
+    await store.getCurrent(first);
+    expect(kms.mock.commandCalls(DecryptCommand)).toHaveLength(0);
+    clock.advanceMs(1);
+    await store.getCurrent(first);
+    expect(kms.mock.commandCalls(DecryptCommand)).toHaveLength(1);
+
+    clock.advanceMs(BRANCH_KEY_ROTATE_AFTER_MS);
+    await store.create(second, { apiKey: '2' }, { requestToken: token(), tags: TAGS });
+    expect(kms.mock.commandCalls(GenerateDataKeyCommand)).toHaveLength(2);
+    const branchOf = async (n: string) => {
+      const item = (await documents.send(new GetCommand({ TableName: tableName, Key: secretItemKey(n) })))
+        .Item;
+      return (item?.versions as Array<{ branch: string }> | undefined)?.[0]?.branch;
+    };
+    expect(await branchOf(second)).not.toBe(await branchOf(first));
+    // Both keys stay: what was sealed under the old one still opens, in this container and a fresh one.
+    expect(await store.getCurrent(first)).toEqual({ apiKey: '1' });
+    expect(await kmsStore(clock, tableName).getCurrent(first)).toEqual({ apiKey: '1' });
+  });
+
+  it('still opens versions sealed before branch keys (a KMS data key of their own), and seals the next under a branch key', async () => {
+    const n = name();
+    const versionId = token();
+    // A version as the store wrote it before branch keys: AES-256-GCM under a data key KMS bound to the name.
+    const dataKeys = new KmsDataKeys({ client: kms.client, keyId: FAKE_KMS_KEY });
+    const dataKey = await dataKeys.generateDataKey({ 'credval:secret': n });
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(JSON.stringify(['credval-secret-v1', n, versionId])));
+    const ciphertext = Buffer.concat([
+      cipher.update(JSON.stringify({ apiKey: 'from before' })),
+      cipher.final(),
+    ]);
+    await documents.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...secretItemKey(n),
+          kind: 'secret',
+          name: n,
+          createdAt: '2026-06-01T00:00:00.000Z',
+          tags: TAGS,
+          versions: [
+            {
+              id: versionId,
+              stages: ['AWSCURRENT'],
+              createdAt: '2026-06-01T00:00:00.000Z',
+              key: dataKey.encrypted,
+              iv,
+              ciphertext,
+              tag: cipher.getAuthTag(),
+            },
+          ],
+          revision: 1,
+        },
+      }),
+    );
+    const store = kmsStore();
+    expect(await store.getCurrent(n)).toEqual({ apiKey: 'from before' });
+    await store.putCurrent(n, { apiKey: 'after' }, { requestToken: token() });
+    expect(await store.getVersions(n)).toMatchObject({
+      current: { value: { apiKey: 'after' } },
+      previous: { value: { apiKey: 'from before' } },
+    });
+    const raw = await documents.send(new GetCommand({ TableName: TABLE, Key: secretItemKey(n) }));
+    const versions = raw.Item?.versions as Array<Record<string, unknown>>;
+    expect(versions.map((v) => ('key' in v ? 'own data key' : 'branch key'))).toEqual([
+      'own data key',
+      'branch key',
+    ]);
+  });
+
+  it('fails closed when a branch key is missing, altered or not decryptable by this KMS key', async () => {
+    const tableName = await freshTable();
+    const store = kmsStore(undefined, tableName);
+    const n = name();
+    await store.create(n, { apiKey: 'k' }, { requestToken: token(), tags: TAGS });
+    const branches = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'SECRET#KEYS' },
+      }),
+    );
+    const branch = branches.Items?.[0] as Record<string, unknown> & { key: Uint8Array };
+    expect(branches.Items).toHaveLength(1);
+
+    // Altered: KMS refuses it.
+    const altered = Uint8Array.from(branch.key);
+    altered[altered.length - 1] = (altered.at(-1) ?? 0) ^ 1;
+    await documents.send(new PutCommand({ TableName: tableName, Item: { ...branch, key: altered } }));
+    await expect(kmsStore(undefined, tableName).getCurrent(n)).rejects.toThrow(SecretUnreadableError);
+    // And a writer will not seal under it, nor start a second set of keys beside it.
+    await expect(
+      kmsStore(undefined, tableName).create(name(), { apiKey: 'x' }, { requestToken: token(), tags: TAGS }),
+    ).rejects.toThrow('The newest branch key does not decrypt under this KMS key.');
+
+    // Missing.
+    await documents.send(
+      new DeleteCommand({ TableName: tableName, Key: { pk: branch.pk as string, sk: branch.sk as string } }),
+    );
+    const error = await kmsStore(undefined, tableName)
+      .getCurrent(n)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretUnreadableError);
+    expect(String(error)).not.toMatch(/KMS|DynamoDB|branch/);
   });
 
   it('fails closed on a ciphertext copied to another secret: SecretUnreadableError, no value, no internals', async () => {
@@ -225,8 +386,9 @@ describe('EnvelopeSecretStore: what it stores', () => {
       .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     const store = new EnvelopeSecretStore({
       client: documents,
-      tableName: TABLE,
+      tableName: await freshTable(),
       keys: new KmsDataKeys({ client: failing.client, keyId: FAKE_KMS_KEY }),
+      secretPrefix: 'credval',
     });
     const error = await store
       .create(name(), { apiKey: 'k' }, { requestToken: token(), tags: TAGS })

@@ -12,6 +12,9 @@ export class TestClock implements Clock {
   advanceDays(days: number): void {
     this.time += days * 86_400_000;
   }
+  advanceMs(ms: number): void {
+    this.time += ms;
+  }
 }
 
 export const TAGS: SecretTags = { tenantId: 'tenant-a', credentialId: 'cred-1', connector: 'odoo' };

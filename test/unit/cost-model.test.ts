@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ASSUMPTIONS, type CostInputs, monthlyCosts, PRICES, perCheckUnits } from '../../bench/cost-model.ts';
+import {
+  ASSUMPTIONS,
+  branchKeyDecryptsPerMonth,
+  type CostInputs,
+  monthlyCosts,
+  PRICES,
+  perCheckUnits,
+} from '../../bench/cost-model.ts';
 
 /** Inputs shaped like what parts 3b, 4 and 4b measure. */
 const INPUTS: CostInputs = {
@@ -28,11 +35,11 @@ describe('cost model', () => {
   const [secretsManager, envelope] = monthlyCosts(INPUTS, 1000);
 
   it('counts a check as its lease, its write and its history entry, each moving what it moves', () => {
-    // Lease 2 + 2 (the item's size; the index entry's delete and insert), the check's write 2 + 1 (it keeps the
-    // leased time: the index entry only takes the new version), the 1.1 kB history entry 2 units.
-    expect(perCheckUnits(INPUTS, 'envelope').writeUnits).toBe(9);
+    // Lease 2 + 2 (the item's size; the index entry's delete and insert), the check's write 2 (it keeps the leased
+    // time, and the index holds nothing it changes), the 1.1 kB history entry 2 units.
+    expect(perCheckUnits(INPUTS, 'envelope').writeUnits).toBe(8);
     expect(line(envelope?.lines ?? [], 'DynamoDB writes')).toBeCloseTo(
-      checks * 9 * PRICES.dynamoWriteUnit,
+      checks * 8 * PRICES.dynamoWriteUnit,
       6,
     );
     // Items and history entries under 1 kB (packed reports) take a unit each.
@@ -42,7 +49,7 @@ describe('cost model', () => {
       credentialItemBytes: 900,
       historyEntryBytes: 600,
     };
-    expect(perCheckUnits(packed, 'envelope').writeUnits).toBe(3 + 2 + 1);
+    expect(perCheckUnits(packed, 'envelope').writeUnits).toBe(3 + 1 + 1);
   });
 
   it('stores 90 days of history entries at their own size', () => {
@@ -59,7 +66,25 @@ describe('cost model', () => {
       1000 * PRICES.secretsManagerSecretMonth,
     );
     expect(line(envelope?.lines ?? [], 'Secrets Manager')).toBeUndefined();
-    expect(line(envelope?.lines ?? [], 'KMS requests')).toBeCloseTo(checks * PRICES.kmsRequest, 6);
+    // KMS: what a check calls, plus each container's branch key decrypt every few minutes, whatever the count.
+    expect(line(envelope?.lines ?? [], 'KMS requests')).toBeCloseTo(
+      (checks + branchKeyDecryptsPerMonth()) * PRICES.kmsRequest,
+      6,
+    );
+    const warm = {
+      ...INPUTS,
+      calls: {
+        ...INPUTS.calls,
+        envelope: { ...INPUTS.calls.envelope, worker: { 'DynamoDB:GetItem': 2, 'DynamoDB:PutItem': 1 } },
+      },
+    };
+    for (const credentials of [1000, 1_000_000]) {
+      expect(line(monthlyCosts(warm, credentials)[1]?.lines ?? [], 'KMS requests')).toBeCloseTo(
+        branchKeyDecryptsPerMonth() * PRICES.kmsRequest,
+        6,
+      );
+    }
+    expect(line(secretsManager?.lines ?? [], 'KMS requests')).toBeCloseTo(checks * PRICES.kmsRequest, 6);
     // The envelope secret item is one more strongly consistent read per check, and its bytes are stored.
     expect(perCheckUnits(INPUTS, 'envelope').readUnits).toBeGreaterThan(
       perCheckUnits(INPUTS, 'secretsmanager').readUnits,
