@@ -98,6 +98,11 @@ export interface CostModelResult {
     { writeUnits: number; readUnits: number; kmsRequests: number }
   >;
   scenarios: StoreCost[];
+  /**
+   * The envelope store with `checkedEvents=changes`: routine scheduled checks publish no CredentialChecked (the
+   * others, verdict changes and status changes, are rare and not counted).
+   */
+  quietEvents: StoreCost[];
   /** Goal (issue "a million credentials"): envelope <= $1 per 1,000 credentials a month, Lambda compute aside. */
   goalPerThousand: number;
   goalMet: boolean;
@@ -109,7 +114,11 @@ const count = (calls: Record<string, number>, name: string) => calls[name] ?? 0;
 const unitsOf = (bytes: number, unit: number) => Math.max(1, Math.ceil(bytes / unit));
 
 /** The cost model proper: a pure function of the measured inputs, the prices and the assumptions. */
-export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost[] {
+export function monthlyCosts(
+  inputs: CostInputs,
+  credentials: number,
+  checkedEvents: 'all' | 'changes' = 'all',
+): StoreCost[] {
   const A = ASSUMPTIONS;
   const checks = credentials * A.checksPerDay * A.daysPerMonth;
   const seconds = A.daysPerMonth * 86_400;
@@ -164,7 +173,10 @@ export function monthlyCosts(inputs: CostInputs, credentials: number): StoreCost
       { item: 'KMS key', monthly: PRICES.kmsKeyMonth },
       {
         item: 'EventBridge events',
-        monthly: checks * count(changeFeed, 'EventBridge:PutEvents') * PRICES.eventBridgeEvent,
+        monthly:
+          checkedEvents === 'all'
+            ? checks * count(changeFeed, 'EventBridge:PutEvents') * PRICES.eventBridgeEvent
+            : 0,
       },
       {
         item: 'SQS requests',
@@ -275,10 +287,14 @@ export function costModel(inputs: CostInputs): CostModelResult {
     secretsmanager: perCheckUnits(inputs, 'secretsmanager'),
     envelope: perCheckUnits(inputs, 'envelope'),
   };
+  const quietEvents = [10_000, 1_000_000].flatMap((n) =>
+    monthlyCosts(inputs, n, 'changes').filter((s) => s.store === 'envelope'),
+  );
   return {
     inputs,
     perCheck,
     scenarios,
+    quietEvents,
     goalPerThousand: ENVELOPE_GOAL_PER_THOUSAND,
     goalMet: envelope.every((s) => s.perThousand <= ENVELOPE_GOAL_PER_THOUSAND),
   };
@@ -307,6 +323,7 @@ export function printCostModel(r: CostModelResult): string {
     `per check: write units ${round(r.perCheck.envelope.writeUnits, 2)} (lease ${round(i.lease.tableWcu + i.lease.indexWcu, 2)}, check's write, history entry), ` +
       `read units ${round(r.perCheck.secretsmanager.readUnits, 2)} (Secrets Manager) / ${round(r.perCheck.envelope.readUnits, 2)} (envelope), KMS requests ${r.perCheck.envelope.kmsRequests}`,
     `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B; KMS: ${round(branchKeyDecryptsPerMonth())} branch key decrypts a month (${ASSUMPTIONS.secretContainers} containers, every ${BRANCH_KEY_CACHE_MS / 60_000} minutes)`,
+    `envelope with checkedEvents=changes (no CredentialChecked for routine scheduled checks): ${r.quietEvents.map((s) => `${usd(s.perThousand)} per 1,000 at ${s.credentials.toLocaleString('en')}`).join(', ')}`,
     `goal envelope <= $${r.goalPerThousand} per 1,000 credentials a month: ${r.goalMet ? 'met' : 'MISSED'}`,
   ].join('\n');
 }

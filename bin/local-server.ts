@@ -291,6 +291,7 @@ async function serveDataDir(
           events,
           clock,
           historyTtlDays: config.historyTtlDays,
+          checkedEvents: config.checkedEvents,
         }),
         onHandledError,
       )

@@ -10,6 +10,7 @@ const consumer = new ChangeFeedConsumer({
   repository: lambdaRepository(),
   events: lambdaEventPublisher(),
   historyTtlDays: lambdaServiceConfig().historyTtlDays,
+  checkedEvents: lambdaServiceConfig().checkedEvents,
   clock: { now: () => new Date() },
 });
 export const handler = makeChangeFeedHandler(consumer, lambdaObservability());

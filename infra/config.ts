@@ -48,6 +48,11 @@ export interface CredvalConfig {
    * every 6 hours need (46 a second at ~1 s a check); README "Scale".
    */
   workerConcurrency: number;
+  /**
+   * Which checks publish `CredentialChecked` (CHECKED_EVENTS): `all`, or `changes` (a scheduled check only when its
+   * verdict or reason differs from the check before). README "Scale" prices the difference.
+   */
+  checkedEvents: 'all' | 'changes';
 }
 
 /** The context keys `buildApp` reads (README "Deploy"). */
@@ -69,6 +74,7 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'secretStore',
   'workerConcurrency',
+  'checkedEvents',
 ] as const;
 
 /**
@@ -109,6 +115,8 @@ export interface CredvalSettings {
   secretStore?: CredvalConfig['secretStore'];
   /** Default 5: from 2 to 1000. */
   workerConcurrency?: number;
+  /** Default `all`. */
+  checkedEvents?: CredvalConfig['checkedEvents'];
 }
 
 /** Where settings came from, for the message that refuses one: `-c key=value` context or `Credval` props. */
@@ -250,11 +258,15 @@ export function checkSettings(settings: RawSettings, source: SettingsSource = 'p
   // SQS event source mappings accept a maximum concurrency of 2 to 1,000.
   if (workerConcurrency < 2 || workerConcurrency > 1000) bad(source, 'workerConcurrency', 'from 2 to 1000');
 
+  const checkedEvents = String(settings.checkedEvents ?? 'all');
+  if (checkedEvents !== 'all' && checkedEvents !== 'changes') bad(source, 'checkedEvents', 'all or changes');
+
   const throttle = (settings.throttle ?? {}) as { rateLimit?: unknown; burstLimit?: unknown };
   return {
     stage,
     secretStore,
     workerConcurrency,
+    checkedEvents,
     jwtIssuer,
     jwtAudience,
     tenantClaim,
@@ -296,6 +308,7 @@ export function configFromContext(node: Node): CredvalConfig {
       alarmTopicArn: get('alarmTopicArn'),
       secretStore: get('secretStore'),
       workerConcurrency: get('workerConcurrency'),
+      checkedEvents: get('checkedEvents'),
     },
     'context',
   );

@@ -164,6 +164,7 @@ export class Credval extends Construct {
       POWERTOOLS_SERVICE_NAME: 'credval',
       POWERTOOLS_METRICS_NAMESPACE: 'credval',
       ...(config.egressAllow.length > 0 ? { EGRESS_ALLOW: config.egressAllow.join(',') } : {}),
+      ...(config.checkedEvents === 'all' ? {} : { CHECKED_EVENTS: config.checkedEvents }),
     };
     const newFunction = (name: string, spec: FunctionOptions) => {
       const fn = new CredvalFunction(this, pascal(name), {

@@ -10,6 +10,7 @@ export function serviceConfigOf(env: ServiceSettings): ServiceConfig {
     checkIntervalMs: env.CHECK_INTERVAL,
     invalidConfirmAfterMs: env.INVALID_CONFIRM_AFTER,
     historyTtlDays: env.HISTORY_TTL_DAYS,
+    checkedEvents: env.CHECKED_EVENTS,
     deletionRecoveryDays: env.SECRET_RECOVERY_DAYS,
     reconcileGraceMs: env.RECONCILE_GRACE,
   });

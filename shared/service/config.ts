@@ -21,6 +21,11 @@ export const ServiceConfig = z.object({
   jitter: z._default(z.number().check(z.gte(0), z.lte(0.5)), 0.1),
   /** How long check history is kept (DynamoDB TTL). */
   historyTtlDays: positiveInt(90),
+  /**
+   * Which checks publish `CredentialChecked`: `all`, or `changes` (a scheduled check only when its verdict or reason
+   * differs from the check before; every other check still does). Status changes are always published.
+   */
+  checkedEvents: z._default(z.enum(['all', 'changes']), 'all'),
   /** A secret without its item younger than this may be a create in flight, not an orphan. */
   reconcileGraceMs: z._default(z.int().check(z.nonnegative()), 15 * 60_000),
   /** Recovery window of a deleted credential's secret (Secrets Manager allows 7 to 30 days). */

@@ -8,11 +8,8 @@ import type { FunctionName } from '../../shared/app/functions.ts';
 export const ANY_FUNCTION_BUDGET = 1_000_000;
 /** Functions that serve a page or a generated document: no AWS client, no connector. */
 export const STATIC_FUNCTION_BUDGET = 150_000;
-/**
- * Read routes: the table only, no connector and no outbound client. 460 kB: 450 kB until stored reports were packed,
- * which brought the 3.3 kB dictionary they unpack with (shared/store/packed-report.ts).
- */
-export const READ_FUNCTION_BUDGET = 460_000;
+/** Read routes: the table only, no connector and no outbound client. */
+export const READ_FUNCTION_BUDGET = 450_000;
 
 const STATIC: FunctionName[] = ['console', 'health', 'openapi', 'list-connectors'];
 const READS: FunctionName[] = ['get-credential', 'list-credentials', 'list-checks'];

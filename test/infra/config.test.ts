@@ -18,6 +18,7 @@ describe('deployment settings from context', () => {
       secretPrefix: 'credval/dev',
       secretStore: 'secretsmanager',
       workerConcurrency: 5,
+      checkedEvents: 'all',
       checkInterval: '6h',
       invalidConfirmAfter: '5m',
       checkTimeout: '15s',
@@ -76,6 +77,12 @@ describe('deployment settings from context', () => {
     expect(() => configOf({ workerConcurrency: 1 })).toThrow(/"workerConcurrency": from 2 to 1000/);
     expect(() => configOf({ workerConcurrency: 'many' })).toThrow(/"workerConcurrency"/);
     expect(() => configOf({ secretStore: 'vault' })).toThrow(/"secretStore": secretsmanager or envelope/);
+    expect(() => configOf({ checkedEvents: 'some' })).toThrow(/"checkedEvents": all or changes/);
+  });
+
+  it('publishes CredentialChecked for every check unless checkedEvents=changes', () => {
+    expect(configOf({}).checkedEvents).toBe('all');
+    expect(configOf({ checkedEvents: 'changes' }).checkedEvents).toBe('changes');
   });
 
   it('keeps secrets in Secrets Manager unless secretStore=envelope', () => {

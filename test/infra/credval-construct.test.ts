@@ -38,6 +38,7 @@ const PROPS = {
   sweepRate: Duration.minutes(15),
   logRetention: RetentionDays.THREE_MONTHS,
   secretStore: 'envelope',
+  checkedEvents: 'changes',
 } satisfies CredvalProps;
 
 describe('Credval in a CDK app of its own (credval/constructs)', () => {
@@ -66,13 +67,14 @@ describe('Credval in a CDK app of its own (credval/constructs)', () => {
     });
   });
 
-  it('gives every function EGRESS_ALLOW and CHECK_INTERVAL from the props, and the envelope store where secrets are used', () => {
+  it('gives every function EGRESS_ALLOW, CHECK_INTERVAL and CHECKED_EVENTS from the props, and the envelope store where secrets are used', () => {
     expect(stack.credval.functions.size).toBeGreaterThan(10);
     for (const [name, fn] of stack.credval.functions) {
       const env = (propsOf(idOf(fn.function)).Environment as { Variables: Json }).Variables;
       expect(env, name).toMatchObject({
         EGRESS_ALLOW: '10.20.0.0/16,192.168.7.0/24',
         CHECK_INTERVAL: '12h',
+        CHECKED_EVENTS: 'changes',
         SECRET_PREFIX: 'credval/platform',
       });
       if ('SECRET_STORE' in env) expect(env.SECRET_STORE, name).toBe('envelope');

@@ -94,6 +94,12 @@ describe('cost model', () => {
     );
   });
 
+  it('prices checkedEvents=changes without the events of routine checks, and nothing else differently', () => {
+    const quiet = monthlyCosts(INPUTS, 1000, 'changes')[1];
+    expect(line(quiet?.lines ?? [], 'EventBridge')).toBe(0);
+    expect((envelope?.total ?? 0) - (quiet?.total ?? 0)).toBeCloseTo(checks * PRICES.eventBridgeEvent, 9);
+  });
+
   it('adds the lines up, per 1,000 credentials', () => {
     for (const cost of [secretsManager, envelope]) {
       const sum = cost?.lines.reduce((a, l) => a + l.monthly, 0) ?? 0;
