@@ -56,10 +56,13 @@ export const ASSUMPTIONS = {
    */
   kmsDataKeyBlobBytes: 184,
   /**
-   * Containers that read or write envelope secrets at any time (worker, API functions): each decrypts the branch key
-   * again every BRANCH_KEY_CACHE_MS. 25 is above what the default worker concurrency (5) and a busy API keep warm.
+   * Containers that read or write envelope secrets, each decrypting the branch key again every BRANCH_KEY_CACHE_MS
+   * while it works: the worker containers the checks keep busy (a check takes ~1 s, 10 to an invocation, at most
+   * the stack's default `workerConcurrency` of 5 at once) and, for the API's create, re-check and rotation, 5 more.
    */
-  secretContainers: 25,
+  secondsPerCheck: 1,
+  workerConcurrency: 5,
+  apiSecretContainers: 5,
 } as const;
 
 export interface CostInputs {
@@ -167,7 +170,8 @@ export function monthlyCosts(
       {
         item: 'KMS requests',
         monthly:
-          (checks * perCheck.kmsRequests + (store === 'envelope' ? branchKeyDecryptsPerMonth() : 0)) *
+          (checks * perCheck.kmsRequests +
+            (store === 'envelope' ? branchKeyDecryptsPerMonth(credentials) : 0)) *
           PRICES.kmsRequest,
       },
       { item: 'KMS key', monthly: PRICES.kmsKeyMonth },
@@ -241,10 +245,18 @@ function envelopeSecretItemBytes(i: CostInputs): number {
   return twoVersions + realBlobs + ASSUMPTIONS.itemOverheadBytes;
 }
 
+/** Containers that touch envelope secrets at once, for `credentials` checked on the assumed schedule. */
+export function secretContainers(credentials: number): number {
+  const A = ASSUMPTIONS;
+  const checksPerSecond = (credentials * A.checksPerDay) / 86_400;
+  const busyWorkers = Math.ceil((checksPerSecond * A.secondsPerCheck) / A.checksPerWorkerInvocation);
+  return Math.min(A.workerConcurrency, Math.max(1, busyWorkers)) + A.apiSecretContainers;
+}
+
 /** Branch key decrypts a month: every secret-touching container, once per cache period. */
-export function branchKeyDecryptsPerMonth(): number {
+export function branchKeyDecryptsPerMonth(credentials: number): number {
   const minutes = ASSUMPTIONS.daysPerMonth * 24 * 60;
-  return ASSUMPTIONS.secretContainers * (minutes / (BRANCH_KEY_CACHE_MS / 60_000));
+  return secretContainers(credentials) * (minutes / (BRANCH_KEY_CACHE_MS / 60_000));
 }
 
 /** The model's inputs from this run's parts 3b, 4 and 4b. */
@@ -322,7 +334,7 @@ export function printCostModel(r: CostModelResult): string {
     table(header, rows),
     `per check: write units ${round(r.perCheck.envelope.writeUnits, 2)} (lease ${round(i.lease.tableWcu + i.lease.indexWcu, 2)}, check's write, history entry), ` +
       `read units ${round(r.perCheck.secretsmanager.readUnits, 2)} (Secrets Manager) / ${round(r.perCheck.envelope.readUnits, 2)} (envelope), KMS requests ${r.perCheck.envelope.kmsRequests}`,
-    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B; KMS: ${round(branchKeyDecryptsPerMonth())} branch key decrypts a month (${ASSUMPTIONS.secretContainers} containers, every ${BRANCH_KEY_CACHE_MS / 60_000} minutes)`,
+    `inputs: credential item ${i.credentialItemBytes} B, due index entry ${i.indexEntryBytes} B, history entry ${i.historyEntryBytes} B, envelope secret item (2 versions) ${i.envelopeSecretItem.twoVersions} B; KMS: branch key decrypts every ${BRANCH_KEY_CACHE_MS / 60_000} minutes in ${secretContainers(10_000)} containers at 10,000 and ${secretContainers(1_000_000)} at 1,000,000 (${Math.round(branchKeyDecryptsPerMonth(10_000)).toLocaleString('en')} and ${Math.round(branchKeyDecryptsPerMonth(1_000_000)).toLocaleString('en')} a month)`,
     `envelope with checkedEvents=changes (no CredentialChecked for routine scheduled checks): ${r.quietEvents.map((s) => `${usd(s.perThousand)} per 1,000 at ${s.credentials.toLocaleString('en')}`).join(', ')}`,
     `goal envelope <= $${r.goalPerThousand} per 1,000 credentials a month: ${r.goalMet ? 'met' : 'MISSED'}`,
   ].join('\n');

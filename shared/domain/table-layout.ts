@@ -29,8 +29,9 @@ export const TABLE_LAYOUT = {
   dueShards: 16,
   /**
    * The envelope secret store's items (SECRET_STORE=envelope): partition `SECRET#NN` (a shard of the secret's name,
-   * so the store can list every secret without a Scan), sort key `S#<name>`. IAM scopes its grants to these
-   * partitions (`dynamodb:LeadingKeys`), so a function that may touch secrets cannot touch credentials that way.
+   * so the store can list every secret without a Scan), sort key `S#<name>`; its branch keys in `SECRET#KEYS`
+   * (shared/store/branch-keys.ts). IAM scopes its grants to these partitions (`dynamodb:LeadingKeys`), so a function
+   * that may touch secrets cannot touch credentials that way.
    */
   secretPartitionPrefix: 'SECRET#',
   secretShards: 16,

@@ -51,6 +51,11 @@ function keyPart(value: string): string {
   return value.replaceAll('%', '%25').replaceAll('#', '%23');
 }
 
+/** The value `keyPart` escaped (it leaves no `#` and no `%` but in `%23` and `%25`). */
+function fromKeyPart(part: string): string {
+  return part.replaceAll('%23', '#').replaceAll('%25', '%');
+}
+
 function tenantPk(tenantId: string): string {
   return `T#${keyPart(tenantId)}`;
 }
@@ -304,16 +309,19 @@ export class DynamoCredentialRepository implements CredentialRepository {
   }
 
   async putCheck(record: CheckRecord, expiresAt: Date): Promise<void> {
+    // Tenant, credential, time and check id are the keys, so the entry does not hold them again (parseCheck reads
+    // them back from the keys): 90 days of history are most of what the table stores.
+    const { tenantId, credentialId, checkedAt, checkId, report, ...rest } = record;
     try {
       // The key is deterministic (checkedAt + checkId), so a retried write overwrites its first attempt.
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
           Item: {
-            ...(prune(record) as Item),
-            report: packReport(record.report),
-            [PK]: historyPk(record.tenantId, record.credentialId),
-            [SK]: checkSk(record.checkedAt, record.checkId),
+            ...(prune(rest) as Item),
+            report: packReport(report),
+            [PK]: historyPk(tenantId, credentialId),
+            [SK]: checkSk(checkedAt, checkId),
             kind: 'check',
             [TTL]: Math.floor(expiresAt.getTime() / 1000),
           },
@@ -518,8 +526,23 @@ function parseDueCredential(item: Item): DueCredential {
   return { tenantId, id, nextCheckAt };
 }
 
+/** What a history entry's keys say: `T#<tenant>#C#<credential>` and `K#<checkedAt>#<checkId>`. */
+function checkKeyFields(item: Item): Item {
+  const pk = String(item[PK]).split('#');
+  const sk = String(item[SK]).split('#');
+  if (pk.length !== 4 || sk.length !== 3) return {};
+  return {
+    tenantId: fromKeyPart(pk[1] as string),
+    credentialId: fromKeyPart(pk[3] as string),
+    checkedAt: fromKeyPart(sk[1] as string),
+    checkId: fromKeyPart(sk[2] as string),
+  };
+}
+
 function parseCheck(item: Item): CheckRecord {
-  const parsed = CheckRecord.safeParse(unpacked(domainFields(item), 'report'));
+  // Entries written before the keys alone carried these fields hold them as attributes too; they agree.
+  const fields = { ...checkKeyFields(item), ...domainFields(item) };
+  const parsed = CheckRecord.safeParse(unpacked(fields, 'report'));
   if (!parsed.success) throw new StorageError('A stored check item is malformed.', { cause: parsed.error });
   return parsed.data;
 }

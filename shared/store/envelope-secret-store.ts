@@ -110,7 +110,7 @@ export function secretItemKey(name: string): {
   };
 }
 
-/** The encryption context of every data key of `name` (KMS binds the data key to it). */
+/** The encryption context of the data keys of `name`'s versions sealed before branch keys. */
 function contextOf(name: string): EncryptionContext {
   return { [SECRET_CONTEXT_KEY]: name };
 }
@@ -139,11 +139,13 @@ function storageError(error: unknown): StorageError {
 
 /**
  * SecretStore `SECRET_STORE=envelope` (README "Security model"): each version of a secret is encrypted with
- * AES-256-GCM under a data key of its own, which KMS generates and encrypts under the stack's key with the secret's
- * name as encryption context; the ciphertext's authenticated data is the name and the version id. One DynamoDB item
- * per secret keeps the versions (ciphertext and encrypted data key; the plaintext data key is never stored), in the
- * credentials table under its own partitions (TABLE_LAYOUT.secretPartitionPrefix). A ciphertext or data key copied to
- * another secret's item does not decrypt there: SecretUnreadableError, never a value.
+ * AES-256-GCM under a key of its own, derived from the newest branch key (./branch-keys.ts, a KMS data key the
+ * container decrypts once per few minutes) with a random salt, the secret's name and the version id; the
+ * ciphertext's authenticated data is the name and the version id. One DynamoDB item per secret keeps the versions
+ * (ciphertext, salt and branch key id; no plaintext key is ever stored), in the credentials table under its own
+ * partitions (TABLE_LAYOUT.secretPartitionPrefix). A ciphertext copied to another secret's item does not decrypt
+ * there: SecretUnreadableError, never a value. Versions sealed before branch keys hold a KMS data key of their own,
+ * bound to the secret's name, and still open.
  *
  * The staging semantics are StagedSecretStore's (Secrets Manager's). Every write is conditional on the revision it
  * read, so two Lambda containers changing one secret at once are serialised as one process's writes would be.

@@ -10,7 +10,13 @@ import {
   type DynamoDBClient,
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../shared/domain/errors.ts';
@@ -108,9 +114,11 @@ describe('DynamoCredentialRepository item layout', () => {
     ).Item;
     expect(check).toMatchObject({
       kind: 'check',
-      checkId: 'check-1',
+      statusAfter: 'valid',
       expiresAt: Math.floor(expiresAt.getTime() / 1000),
     });
+    // The check id and the time are in the sort key, tenant and credential in the partition key: not again.
+    expect(check).not.toHaveProperty('checkId');
   });
 
   it('creates the table per TABLE_LAYOUT, and again is a no-op', async () => {
@@ -185,6 +193,30 @@ describe('DynamoCredentialRepository item layout', () => {
     expect((await repo.listChecks('tenant-a', 'legacy', { limit: 5 })).items).toEqual([
       checkRecord({ credentialId: 'legacy' }),
     ]);
+  });
+
+  it('keeps tenant, credential, time and check id of a history entry in its keys only, and reads them back from there', async () => {
+    const tableName = await freshTable();
+    const repo = new DynamoCredentialRepository({ client: documents, tableName });
+    // Ids with the separator and the escape character in them.
+    const record = checkRecord({
+      tenantId: 'tenant#%23a',
+      credentialId: 'cred#1%',
+      checkId: 'sched:cred#1%:7',
+    });
+    await repo.putCheck(record, new Date('2030-01-01T00:00:00.000Z'));
+    const stored = await documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'T#tenant%23%2523a#C#cred%231%25' },
+      }),
+    );
+    expect(stored.Items).toHaveLength(1);
+    for (const field of ['tenantId', 'credentialId', 'checkedAt', 'checkId']) {
+      expect(stored.Items?.[0]).not.toHaveProperty(field);
+    }
+    expect((await repo.listChecks('tenant#%23a', 'cred#1%', { limit: 5 })).items).toEqual([record]);
   });
 
   it("reads a packed report from the stream's images as Lambda delivers them (binary as base64)", async () => {

@@ -6,6 +6,7 @@ import {
   monthlyCosts,
   PRICES,
   perCheckUnits,
+  secretContainers,
 } from '../../bench/cost-model.ts';
 
 /** Inputs shaped like what parts 3b, 4 and 4b measure. */
@@ -68,7 +69,7 @@ describe('cost model', () => {
     expect(line(envelope?.lines ?? [], 'Secrets Manager')).toBeUndefined();
     // KMS: what a check calls, plus each container's branch key decrypt every few minutes, whatever the count.
     expect(line(envelope?.lines ?? [], 'KMS requests')).toBeCloseTo(
-      (checks + branchKeyDecryptsPerMonth()) * PRICES.kmsRequest,
+      (checks + branchKeyDecryptsPerMonth(1000)) * PRICES.kmsRequest,
       6,
     );
     const warm = {
@@ -80,7 +81,7 @@ describe('cost model', () => {
     };
     for (const credentials of [1000, 1_000_000]) {
       expect(line(monthlyCosts(warm, credentials)[1]?.lines ?? [], 'KMS requests')).toBeCloseTo(
-        branchKeyDecryptsPerMonth() * PRICES.kmsRequest,
+        branchKeyDecryptsPerMonth(credentials) * PRICES.kmsRequest,
         6,
       );
     }
@@ -92,6 +93,15 @@ describe('cost model', () => {
     expect(line(envelope?.lines ?? [], 'DynamoDB storage')).toBeGreaterThan(
       line(secretsManager?.lines ?? [], 'DynamoDB storage') ?? Number.POSITIVE_INFINITY,
     );
+  });
+
+  it('counts a branch key decrypt per busy container every 5 minutes: the worker containers the load needs, and the API', () => {
+    expect(secretContainers(1000)).toBe(1 + 5);
+    expect(secretContainers(10_000)).toBe(1 + 5);
+    // 46 checks a second at ~1 s each, 10 to an invocation: the default worker concurrency (5) is busy.
+    expect(secretContainers(1_000_000)).toBe(5 + 5);
+    expect(secretContainers(10_000_000)).toBe(5 + 5);
+    expect(branchKeyDecryptsPerMonth(10_000)).toBeCloseTo(6 * 12 * 24 * ASSUMPTIONS.daysPerMonth, 6);
   });
 
   it('prices checkedEvents=changes without the events of routine checks, and nothing else differently', () => {
