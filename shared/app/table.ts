@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCredentialReader } from '../store/dynamo-credential-reader.ts';
 import { DynamoCredentialRepository } from '../store/dynamo-credential-repository.ts';
 import { awsClientConfig } from './aws-client-config.ts';
 import { lambdaSettings, resourceVariable } from './lambda-environment.ts';
@@ -19,7 +20,22 @@ export function createRepository(client: DynamoDBClient, tableName: string): Dyn
   });
 }
 
-/** The credentials table of the container (`uses.table`). */
-export const lambdaRepository = once(() =>
+/**
+ * The credentials table of the container (`uses.table`). Marked pure, as `lambdaReader` is, so that a bundle which
+ * uses only one of the two drops the other (the read routes carry no write path).
+ */
+export const lambdaRepository = /* @__PURE__ */ once(() =>
   createRepository(lambdaDynamoClient(), resourceVariable('TABLE_NAME')),
+);
+
+/**
+ * The credentials table, to read only (`uses.table: 'read'`): the read routes, whose bundles then carry no write
+ * path (no report packing, no leases).
+ */
+export const lambdaReader = /* @__PURE__ */ once(
+  () =>
+    new DynamoCredentialReader({
+      client: DynamoDBDocumentClient.from(lambdaDynamoClient()),
+      tableName: resourceVariable('TABLE_NAME'),
+    }),
 );

@@ -1,6 +1,6 @@
 import type { CheckRecord, Credential, CredentialStatus, Page } from '../domain/credential.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { CredentialRepository } from '../store/ports.ts';
+import type { CredentialReader } from '../store/ports.ts';
 
 export interface ListRequest {
   limit: number;
@@ -14,7 +14,7 @@ export interface ListRequest {
  * that serve them carry no connector, no outbound client and no secret store (docs/architecture.md).
  */
 export class CredentialReads {
-  constructor(private readonly repository: CredentialRepository) {}
+  constructor(private readonly repository: CredentialReader) {}
 
   /** The credential, or NotFoundError (also for another tenant's id). */
   async get(tenantId: string, id: string): Promise<Credential> {

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { credentialOfItem } from './dynamo-credential-repository.ts';
+import { credentialOfItem } from './dynamo-credential-reader.ts';
 import type { CredentialChange } from './ports.ts';
 
 type Image = Record<string, AttributeValue>;

@@ -134,6 +134,9 @@ export interface CredentialRepository {
   ): Promise<Page<DueCredential>>;
 }
 
+/** What the read routes need of the repository: one credential, a tenant's credentials, a history. */
+export type CredentialReader = Pick<CredentialRepository, 'get' | 'list' | 'listChecks'>;
+
 /**
  * What the sweep reads of a due credential: who it is, and when it was due (what its lease is conditional on). Not
  * the whole item, so that a sweep over many credentials reads a tenth of the bytes (no last report, no fields).
