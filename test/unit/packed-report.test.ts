@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../shared/domain/report.ts';
 import {
@@ -52,6 +53,41 @@ describe('packed reports', () => {
     const packed = packReport(report);
     expect(() => unpackReport(Uint8Array.of(9, ...packed.subarray(1)))).toThrow(/format 9/);
     expect(() => unpackReport(packed.subarray(0, packed.length - 5))).toThrow();
+  });
+
+  it('read back any report whole, whatever its texts and probes (property)', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 200 });
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(fc.record({ name: text, url: text, status: fc.integer() }), { maxLength: 20 }),
+        (message, probes) => {
+          const odd: Report = {
+            ...report,
+            message,
+            probes: probes.map((p) => ({ ...p, method: 'GET', ms: 1, outcome: 'ok' as const })),
+          };
+          expect(unpackReport(packReport(odd))).toEqual(odd);
+        },
+      ),
+    );
+  });
+
+  it('turn random bytes into an Error, never a value or a hang (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const stored = Uint8Array.of(1, ...bytes);
+        let out: unknown;
+        try {
+          out = unpackReport(stored);
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          return;
+        }
+        // Random bytes that happen to inflate to JSON are possible in principle; anything else is a bug.
+        expect(out).toBeDefined();
+      }),
+    );
   });
 
   it("keep format 1's dictionary byte for byte: items written with it must stay readable", () => {
