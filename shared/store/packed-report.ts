@@ -17,23 +17,25 @@ const MAX_REPORT_BYTES = 1024 * 1024;
 
 // What reports share, with neutral values: the fields of a valid report in their order, each connector's vendor
 // facts and probe shapes, and the longest recurring texts. Deflate finds matches near the end of a dictionary
-// cheapest, so the most common shape (a valid check) comes last. Kept to ~1.3 kB: every function that reads
+// cheapest, so the most common shape (a valid check) comes last. Kept to ~1.5 kB: every function that reads
 // credentials carries it (the read routes' bundle budget is 450 kB).
 const DICTIONARY_V1 = Buffer.from(
   [
     '"vendor":{"product":"dolibarr","version":"20.0.2","accessLocked":false}"code":"identity_partial","me',
     'ssage":"The key is valid but its user may not read its own profile, so identity and rights are parti',
-    'al"{"name":"users/info","method":"GET","url":"https://erp.example.org/api/index.php/users/info?inclu',
-    'depermissions=1","status":403,"outcome":"denied"}"vendor":{"product":"precoro","apiHost":"api.precor',
-    'o.com","region":null}"url":"https://erp.example.org/json/2/res.users/context_get","description":"che',
-    'ck_access_rights ir.config_parameter write"{"verdict":"valid","reason":null,"message":"The credentia',
-    'l works on ","field":null,"retryable":false,"retryAfterSeconds":null,"identity":{"userId":2,"login":',
-    '"admin@example.org","name":"Jane Doe","email":"admin@example.org","admin":false,"company":"My Compan',
-    'y"},"vendor":{"product":"odoo","version":"18.0","serie":"18.0","major":18,"edition":"community","tra',
-    'nsport":"json2","portalUser":false},"permissions":[{"resource":"res.partner","read":true,"write":fal',
-    'se}],"warnings":[],"probes":[{"name":"json2 res.partner read","method":"POST","url":"https://erp.exa',
-    'mple.org/json/2/res.partner/check_access_rights","description":"check_access_rights res.partner read',
-    '","status":200,"ms":6,"outcome":"ok"}],"checkedAt":"2026-01-01T00:00:00.000Z","durationMs":12}',
+    'al (grant \\"Read/modify own user\\" to show them)."{"name":"users/info","method":"GET","url":"https:/',
+    '/erp.example.org/api/index.php/users/info?includepermissions=1","status":403,"outcome":"denied"}"ven',
+    'dor":{"product":"precoro","apiHost":"api.precoro.com","region":null}"url":"https://erp.example.org/j',
+    'son/2/res.users/context_get","description":"check_access_rights ir.config_parameter write"{"verdict"',
+    ':"valid","reason":null,"message":"The credential works on ","field":null,"retryable":false,"retryAft',
+    'erSeconds":null,"identity":{"userId":2,"login":"admin@example.org","name":"Jane Doe","email":"admin@',
+    'example.org","admin":false,"company":"My Company"},"vendor":{"product":"odoo","version":"18.0","seri',
+    'e":"18.0","major":18,"edition":"community","transport":"json2","portalUser":false},"permissions":[{"',
+    'resource":"res.partner","read":true,"write":false}],"warnings":[{"code":"insecure_http","message":"T',
+    'he credential travelled over plain http: use https so it cannot be read on the way."}],"probes":[{"n',
+    'ame":"json2 res.partner read","method":"POST","url":"https://erp.example.org/json/2/res.partner/chec',
+    'k_access_rights","description":"check_access_rights res.partner read","status":200,"ms":6,"outcome":',
+    '"ok"}],"checkedAt":"2026-01-01T00:00:00.000Z","durationMs":12}',
   ].join(''),
   'utf8',
 );
