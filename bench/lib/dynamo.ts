@@ -28,6 +28,8 @@ export async function startDynaliteChild(tableName: string): Promise<DynaliteChi
 export const documentClientOf = (client: DynamoDBClient) =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
+type Item = Record<string, unknown>;
+
 /** A repository whose writes only collect the items it would write. */
 function capturingRepository(tableName: string): { repository: DynamoCredentialRepository; items: Item[] } {
   const items: Item[] = [];
@@ -42,8 +44,6 @@ function capturingRepository(tableName: string): { repository: DynamoCredentialR
   });
   return { repository, items };
 }
-
-type Item = Record<string, unknown>;
 
 /**
  * The exact items DynamoCredentialRepository.create writes (keys, sparse due-index attributes and all),

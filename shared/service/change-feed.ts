@@ -33,11 +33,7 @@ export function outcomeOf(
   const trigger = after.monitor.lastTrigger ?? (checkId.startsWith('sched:') ? 'schedule' : 'manual');
   const previous = before?.lastCheck;
   const routine =
-    trigger === 'schedule' &&
-    previous !== null &&
-    previous !== undefined &&
-    previous.verdict === report.verdict &&
-    previous.reason === report.reason;
+    trigger === 'schedule' && previous?.verdict === report.verdict && previous.reason === report.reason;
   const events: CredentialEvent[] =
     checkedEvents === 'changes' && routine
       ? []

@@ -58,7 +58,11 @@ export class BranchKeys {
     let key: BranchKey;
     if (newest && Date.parse(newest.createdAt) + rotateAfter > now) {
       try {
-        key = { id: newest.id, key: await this.#decrypt(newest.id, newest.encrypted) };
+        // Opened already (this container read a version sealed under it): no second KMS call.
+        key = {
+          id: newest.id,
+          key: this.#fresh(newest.id) ?? (await this.#decrypt(newest.id, newest.encrypted)),
+        };
       } catch (error) {
         // Not this deployment's key (a table restored elsewhere, KMS_KEY_ID changed): nothing new is sealed until
         // an operator sorts it out, rather than quietly starting a second set of branch keys.
@@ -79,9 +83,8 @@ export class BranchKeys {
    * KMS. DataKeyRefusedError when there is no such key or KMS refuses it (altered, or another deployment's).
    */
   async open(id: string): Promise<Uint8Array> {
-    const now = this.options.clock.now().getTime();
-    const cached = this.#opened.get(id);
-    if (cached && cached.until > now) return cached.key;
+    const cached = this.#fresh(id);
+    if (cached) return cached;
     const output = await this.#send(() =>
       this.options.client.send(
         new GetCommand({
@@ -93,6 +96,12 @@ export class BranchKeys {
     const encrypted = output.Item?.key;
     if (!(encrypted instanceof Uint8Array)) throw new DataKeyRefusedError('No such branch key.');
     return this.#decrypt(id, encrypted);
+  }
+
+  /** The branch key `id` if this container decrypted it less than the cache period ago. */
+  #fresh(id: string): Uint8Array | undefined {
+    const cached = this.#opened.get(id);
+    return cached && cached.until > this.options.clock.now().getTime() ? cached.key : undefined;
   }
 
   async #decrypt(id: string, encrypted: Uint8Array): Promise<Uint8Array> {

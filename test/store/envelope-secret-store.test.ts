@@ -182,6 +182,10 @@ describe('EnvelopeSecretStore: what it stores', () => {
     expect(kms.mock.commandCalls(DecryptCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ KeyId: FAKE_KMS_KEY, EncryptionContext: generated[0]?.EncryptionContext }),
     ]);
+    // The same container sealing under that key (a rotation after a read) asks KMS nothing more.
+    await reader.create(name(), { apiKey: 'sealed by the reader' }, { requestToken: token(), tags: TAGS });
+    expect(kms.mock.commandCalls(DecryptCommand)).toHaveLength(1);
+    expect(kms.mock.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
   });
 
   it('asks KMS again once a branch key has been cached for BRANCH_KEY_CACHE_MS, and makes a new one after a month', async () => {

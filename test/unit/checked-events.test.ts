@@ -5,21 +5,12 @@ import { ServiceSettings } from '../../shared/app/settings/service.ts';
 import { type Credential, FRESH_MONITOR } from '../../shared/domain/credential.ts';
 import type { Report } from '../../shared/domain/report.ts';
 import { outcomeOf } from '../../shared/service/change-feed.ts';
+import { baseReport } from '../store/credential-repository.contract.ts';
 
 const report = (verdict: Report['verdict'], reason: Report['reason'] = null): Report => ({
+  ...baseReport,
   verdict,
   reason,
-  message: 'm',
-  field: null,
-  retryable: false,
-  retryAfterSeconds: null,
-  identity: null,
-  vendor: {},
-  permissions: [],
-  warnings: [],
-  probes: [],
-  checkedAt: '2026-12-07T10:00:00.000Z',
-  durationMs: 1,
 });
 
 const stored = (
